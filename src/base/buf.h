@@ -18,13 +18,16 @@
 #define BUF_DEFAULT_CAP ((size_t)64 << 20)
 
 struct buf {
-	uint8_t *data; /* NULL until the first write */
-	size_t len;
-	size_t alloc;
-	size_t cap; /* 0 means BUF_DEFAULT_CAP */
+        uint8_t *data; /* NULL until the first write */
+        size_t len;
+        size_t alloc;
+        size_t cap; /* 0 means BUF_DEFAULT_CAP */
 };
 
-#define BUF_INIT {NULL, 0, 0, 0}
+#define BUF_INIT                                                               \
+        {                                                                      \
+                NULL, 0, 0, 0                                                  \
+        }
 
 /* Sets up an empty buffer that may hold at most cap bytes (0: default). */
 void buf_init(struct buf *b, size_t cap);
@@ -44,7 +47,7 @@ err_t buf_append_byte(struct buf *b, uint8_t c);
 
 /* printf-style append, bounded by the cap. */
 err_t buf_printf(struct buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /*
  * Hands the contents over as a NUL-terminated heap string that the caller

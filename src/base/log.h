@@ -13,11 +13,11 @@
 #include <stdbool.h>
 
 enum log_level {
-	LOG_TRACE,
-	LOG_DEBUG,
-	LOG_INFO,
-	LOG_WARN,
-	LOG_ERROR,
+        LOG_TRACE,
+        LOG_DEBUG,
+        LOG_INFO,
+        LOG_WARN,
+        LOG_ERROR,
 };
 
 /* Sets the lowest level that is printed (default LOG_INFO). */
@@ -26,13 +26,13 @@ void log_set_level(enum log_level level);
 /* Parses "trace", "debug", "info", "warn"/"warning", "error". */
 bool log_parse_level(const char *name, enum log_level *out);
 
-void log_msg(enum log_level level, const char *subsystem, const char *fmt,
-	     ...) __attribute__((format(printf, 3, 4)));
+void log_msg(enum log_level level, const char *subsystem, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #define log_trace(sub, ...) log_msg(LOG_TRACE, sub, __VA_ARGS__)
 #define log_debug(sub, ...) log_msg(LOG_DEBUG, sub, __VA_ARGS__)
-#define log_info(sub, ...) log_msg(LOG_INFO, sub, __VA_ARGS__)
-#define log_warn(sub, ...) log_msg(LOG_WARN, sub, __VA_ARGS__)
+#define log_info(sub, ...)  log_msg(LOG_INFO, sub, __VA_ARGS__)
+#define log_warn(sub, ...)  log_msg(LOG_WARN, sub, __VA_ARGS__)
 #define log_error(sub, ...) log_msg(LOG_ERROR, sub, __VA_ARGS__)
 
 #endif

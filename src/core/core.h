@@ -18,9 +18,9 @@
 struct core;
 
 struct core_options {
-	int64_t default_lease_ttl; /* seconds */
-	int64_t max_lease_ttl;     /* seconds */
-	const char *api_addr;      /* for sys/leader; may be NULL */
+        int64_t default_lease_ttl; /* seconds */
+        int64_t max_lease_ttl;     /* seconds */
+        const char *api_addr;      /* for sys/leader; may be NULL */
 };
 
 /*
@@ -28,7 +28,7 @@ struct core_options {
  * ERR_NOMEM or a storage error.
  */
 err_t core_new(struct storage *phys, const struct core_options *opts,
-	       struct core **out);
+               struct core **out);
 
 /* Seals (wiping keys) and frees; c may be NULL. */
 void core_free(struct core *c);
