@@ -2,6 +2,6 @@
 
 int main(void)
 {
-        fputs("coffer: not assembled yet\n", stderr);
-        return 1;
+	fputs("coffer: not assembled yet\n", stderr);
+	return 1;
 }

@@ -18,16 +18,16 @@
 #define BUF_DEFAULT_CAP ((size_t)64 << 20)
 
 struct buf {
-        uint8_t *data; /* NULL until the first write */
-        size_t len;
-        size_t alloc;
-        size_t cap; /* 0 means BUF_DEFAULT_CAP */
+	uint8_t *data; /* NULL until the first write */
+	size_t len;
+	size_t alloc;
+	size_t cap; /* 0 means BUF_DEFAULT_CAP */
 };
 
 #define BUF_INIT                                                               \
-        {                                                                      \
-                NULL, 0, 0, 0                                                  \
-        }
+	{                                                                      \
+		NULL, 0, 0, 0                                                  \
+	}
 
 /* Sets up an empty buffer that may hold at most cap bytes (0: default). */
 void buf_init(struct buf *b, size_t cap);

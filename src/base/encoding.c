@@ -12,162 +12,162 @@ static const char hexdigits[] = "0123456789abcdef";
 
 char *hex_encode(const uint8_t *p, size_t n)
 {
-        char *s;
-        size_t i;
+	char *s;
+	size_t i;
 
-        if (n > (SIZE_MAX - 1) / 2)
-                return NULL;
-        s = malloc(n * 2 + 1);
-        if (s == NULL)
-                return NULL;
-        for (i = 0; i < n; i++) {
-                s[2 * i] = hexdigits[p[i] >> 4];
-                s[2 * i + 1] = hexdigits[p[i] & 15];
-        }
-        s[n * 2] = 0;
-        return s;
+	if (n > (SIZE_MAX - 1) / 2)
+		return NULL;
+	s = malloc(n * 2 + 1);
+	if (s == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		s[2 * i] = hexdigits[p[i] >> 4];
+		s[2 * i + 1] = hexdigits[p[i] & 15];
+	}
+	s[n * 2] = 0;
+	return s;
 }
 
 static int hex_value(char c)
 {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
 }
 
 err_t hex_decode(const char *s, struct buf *out)
 {
-        size_t n = strlen(s), i;
-        err_t rc;
+	size_t n = strlen(s), i;
+	err_t rc;
 
-        if (n % 2 != 0)
-                return ERR_INVALID;
-        rc = buf_reserve(out, n / 2);
-        if (rc != ERR_OK)
-                return rc;
-        for (i = 0; i < n; i += 2) {
-                int hi = hex_value(s[i]), lo = hex_value(s[i + 1]);
-                if (hi < 0 || lo < 0)
-                        return ERR_INVALID;
-                out->data[out->len++] = (uint8_t)(hi << 4 | lo);
-        }
-        out->data[out->len] = 0;
-        return ERR_OK;
+	if (n % 2 != 0)
+		return ERR_INVALID;
+	rc = buf_reserve(out, n / 2);
+	if (rc != ERR_OK)
+		return rc;
+	for (i = 0; i < n; i += 2) {
+		int hi = hex_value(s[i]), lo = hex_value(s[i + 1]);
+		if (hi < 0 || lo < 0)
+			return ERR_INVALID;
+		out->data[out->len++] = (uint8_t)(hi << 4 | lo);
+	}
+	out->data[out->len] = 0;
+	return ERR_OK;
 }
 
 char *b64_encode(const uint8_t *p, size_t n)
 {
-        size_t outlen;
-        char *s;
+	size_t outlen;
+	char *s;
 
-        if (n > (SIZE_MAX / 4) * 3 - 3 || n > INT32_MAX)
-                return NULL;
-        outlen = 4 * ((n + 2) / 3);
-        s = malloc(outlen + 1);
-        if (s == NULL)
-                return NULL;
-        EVP_EncodeBlock((unsigned char *)s, p, (int)n);
-        s[outlen] = 0;
-        return s;
+	if (n > (SIZE_MAX / 4) * 3 - 3 || n > INT32_MAX)
+		return NULL;
+	outlen = 4 * ((n + 2) / 3);
+	s = malloc(outlen + 1);
+	if (s == NULL)
+		return NULL;
+	EVP_EncodeBlock((unsigned char *)s, p, (int)n);
+	s[outlen] = 0;
+	return s;
 }
 
 static bool b64_char(char c)
 {
-        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-               (c >= '0' && c <= '9') || c == '+' || c == '/';
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9') || c == '+' || c == '/';
 }
 
 err_t b64_decode(const char *s, struct buf *out)
 {
-        size_t n = strlen(s), i, pad = 0;
-        int got;
-        err_t rc;
+	size_t n = strlen(s), i, pad = 0;
+	int got;
+	err_t rc;
 
-        if (n % 4 != 0 || n > INT32_MAX)
-                return ERR_INVALID;
-        for (i = 0; i < n; i++) {
-                if (s[i] == '=' && i >= n - 2) {
-                        pad++;
-                        continue;
-                }
-                if (pad > 0 || !b64_char(s[i]))
-                        return ERR_INVALID;
-        }
-        rc = buf_reserve(out, n / 4 * 3);
-        if (rc != ERR_OK)
-                return rc;
-        got = EVP_DecodeBlock(out->data + out->len, (const unsigned char *)s,
-                              (int)n);
-        if (got < 0 || (size_t)got < pad)
-                return ERR_INVALID;
-        out->len += (size_t)got - pad;
-        out->data[out->len] = 0;
-        return ERR_OK;
+	if (n % 4 != 0 || n > INT32_MAX)
+		return ERR_INVALID;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '=' && i >= n - 2) {
+			pad++;
+			continue;
+		}
+		if (pad > 0 || !b64_char(s[i]))
+			return ERR_INVALID;
+	}
+	rc = buf_reserve(out, n / 4 * 3);
+	if (rc != ERR_OK)
+		return rc;
+	got = EVP_DecodeBlock(out->data + out->len, (const unsigned char *)s,
+	                      (int)n);
+	if (got < 0 || (size_t)got < pad)
+		return ERR_INVALID;
+	out->len += (size_t)got - pad;
+	out->data[out->len] = 0;
+	return ERR_OK;
 }
 
 err_t rand_bytes(void *p, size_t n)
 {
-        if (n > INT32_MAX || RAND_bytes(p, (int)n) != 1)
-                return ERR_CRYPTO;
-        return ERR_OK;
+	if (n > INT32_MAX || RAND_bytes(p, (int)n) != 1)
+		return ERR_CRYPTO;
+	return ERR_OK;
 }
 
 err_t uuid_new(char out[37])
 {
-        uint8_t b[16];
-        err_t rc = rand_bytes(b, sizeof(b));
+	uint8_t b[16];
+	err_t rc = rand_bytes(b, sizeof(b));
 
-        if (rc != ERR_OK)
-                return rc;
-        b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
-        b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-        snprintf(out, 37,
-                 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-                 "%02x%02x%02x%02x%02x%02x",
-                 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
-                 b[10], b[11], b[12], b[13], b[14], b[15]);
-        return ERR_OK;
+	if (rc != ERR_OK)
+		return rc;
+	b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
+	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
+	snprintf(out, 37,
+	         "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+	         "%02x%02x%02x%02x%02x%02x",
+	         b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
+	         b[10], b[11], b[12], b[13], b[14], b[15]);
+	return ERR_OK;
 }
 
 err_t rand_alnum(char *out, size_t n)
 {
-        static const char alphabet[] =
-            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-        uint8_t r;
-        size_t i = 0;
+	static const char alphabet[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	uint8_t r;
+	size_t i = 0;
 
-        /* Rejection sampling keeps every character equally likely. */
-        while (i < n) {
-                if (rand_bytes(&r, 1) != ERR_OK)
-                        return ERR_CRYPTO;
-                if (r >= 248)
-                        continue;
-                out[i++] = alphabet[r % 62];
-        }
-        out[n] = 0;
-        return ERR_OK;
+	/* Rejection sampling keeps every character equally likely. */
+	while (i < n) {
+		if (rand_bytes(&r, 1) != ERR_OK)
+			return ERR_CRYPTO;
+		if (r >= 248)
+			continue;
+		out[i++] = alphabet[r % 62];
+	}
+	out[n] = 0;
+	return ERR_OK;
 }
 
 void time_rfc3339(int64_t sec, long nsec, char out[40])
 {
-        struct tm tm;
-        time_t t = (time_t)sec;
-        char date[24];
+	struct tm tm;
+	time_t t = (time_t)sec;
+	char date[24];
 
-        gmtime_r(&t, &tm);
-        strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-        snprintf(out, 40, "%s.%09ldZ", date, nsec);
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, 40, "%s.%09ldZ", date, nsec);
 }
 
 void time_now(int64_t *sec, long *nsec)
 {
-        struct timespec ts;
+	struct timespec ts;
 
-        clock_gettime(CLOCK_REALTIME, &ts);
-        *sec = (int64_t)ts.tv_sec;
-        *nsec = ts.tv_nsec;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	*sec = (int64_t)ts.tv_sec;
+	*nsec = ts.tv_nsec;
 }

@@ -22,7 +22,7 @@ static const char *const messages[ERR__COUNT] = {
 
 const char *err_str(err_t code)
 {
-        if ((unsigned)code >= ERR__COUNT || messages[code] == NULL)
-                return "unknown error";
-        return messages[code];
+	if ((unsigned)code >= ERR__COUNT || messages[code] == NULL)
+		return "unknown error";
+	return messages[code];
 }

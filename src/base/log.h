@@ -13,11 +13,11 @@
 #include <stdbool.h>
 
 enum log_level {
-        LOG_TRACE,
-        LOG_DEBUG,
-        LOG_INFO,
-        LOG_WARN,
-        LOG_ERROR,
+	LOG_TRACE,
+	LOG_DEBUG,
+	LOG_INFO,
+	LOG_WARN,
+	LOG_ERROR,
 };
 
 /* Sets the lowest level that is printed (default LOG_INFO). */

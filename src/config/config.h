@@ -32,26 +32,26 @@
 #define CONFIG_DEFAULT_LEASE_TTL    ((int64_t)32 * 24 * 3600)
 
 struct listener_config {
-        char *address; /* "host:port"; IPv6 as "[::1]:8200" */
-        bool tls_disable;
-        char *tls_cert_file;
-        char *tls_key_file;
-        char *tls_client_ca_file; /* optional: ask for client certificates */
-        char *tls_min_version;    /* "tls12" (default) or "tls13" */
-        size_t max_request_size;  /* bytes; default 32 MiB */
-        int64_t max_request_duration; /* seconds; default 90 */
+	char *address; /* "host:port"; IPv6 as "[::1]:8200" */
+	bool tls_disable;
+	char *tls_cert_file;
+	char *tls_key_file;
+	char *tls_client_ca_file; /* optional: ask for client certificates */
+	char *tls_min_version;    /* "tls12" (default) or "tls13" */
+	size_t max_request_size;  /* bytes; default 32 MiB */
+	int64_t max_request_duration; /* seconds; default 90 */
 };
 
 struct server_config {
-        char *storage_type;     /* "sqlite" or "inmem" */
-        json_t *storage_config; /* the block's keys as strings */
-        struct listener_config *listeners;
-        size_t n_listeners;
-        char *api_addr;
-        bool disable_mlock;
-        char *log_level;           /* NULL: info */
-        int64_t default_lease_ttl; /* seconds */
-        int64_t max_lease_ttl;     /* seconds */
+	char *storage_type;     /* "sqlite" or "inmem" */
+	json_t *storage_config; /* the block's keys as strings */
+	struct listener_config *listeners;
+	size_t n_listeners;
+	char *api_addr;
+	bool disable_mlock;
+	char *log_level;           /* NULL: info */
+	int64_t default_lease_ttl; /* seconds */
+	int64_t max_lease_ttl;     /* seconds */
 };
 
 /*

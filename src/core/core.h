@@ -18,9 +18,9 @@
 struct core;
 
 struct core_options {
-        int64_t default_lease_ttl; /* seconds */
-        int64_t max_lease_ttl;     /* seconds */
-        const char *api_addr;      /* for sys/leader; may be NULL */
+	int64_t default_lease_ttl; /* seconds */
+	int64_t max_lease_ttl;     /* seconds */
+	const char *api_addr;      /* for sys/leader; may be NULL */
 };
 
 /*

@@ -22,59 +22,59 @@ struct core;
 struct mount;
 
 enum mount_kind {
-        MOUNT_SECRET, /* lives at <path>/ */
-        MOUNT_AUTH,   /* lives at auth/<path>/ */
+	MOUNT_SECRET, /* lives at <path>/ */
+	MOUNT_AUTH,   /* lives at auth/<path>/ */
 };
 
 struct mount_backend {
-        const char *type; /* "kv", "system", "cubbyhole", "token" */
-        enum mount_kind kind;
+	const char *type; /* "kv", "system", "cubbyhole", "token" */
+	enum mount_kind kind;
 
-        /*
-         * Builds m->state from m->options when the mount is enabled or loaded
-         * at unseal. Bad options: ERR_INVALID with a message in resp.
-         * Optional.
-         */
-        err_t (*setup)(struct mount *m, struct response *resp);
+	/*
+	 * Builds m->state from m->options when the mount is enabled or loaded
+	 * at unseal. Bad options: ERR_INVALID with a message in resp.
+	 * Optional.
+	 */
+	err_t (*setup)(struct mount *m, struct response *resp);
 
-        /* Frees m->state. Optional. */
-        void (*teardown)(struct mount *m);
+	/* Frees m->state. Optional. */
+	void (*teardown)(struct mount *m);
 
-        /* Serves one request; req->rel is the path inside the mount. */
-        err_t (*handle)(struct mount *m, struct request *req,
-                        struct response *resp);
+	/* Serves one request; req->rel is the path inside the mount. */
+	err_t (*handle)(struct mount *m, struct request *req,
+	                struct response *resp);
 
-        /*
-         * Whether the object at req->rel exists, so that the ACL can tell a
-         * create from an update. Optional: without it every write is an
-         * update.
-         */
-        err_t (*exists)(struct mount *m, struct request *req, bool *found);
+	/*
+	 * Whether the object at req->rel exists, so that the ACL can tell a
+	 * create from an update. Optional: without it every write is an
+	 * update.
+	 */
+	err_t (*exists)(struct mount *m, struct request *req, bool *found);
 
-        /*
-         * Whether rel may be called without a token (logins, CA downloads).
-         * Optional: without it every path needs a token.
-         */
-        bool (*unauthenticated)(const char *rel, enum op op);
+	/*
+	 * Whether rel may be called without a token (logins, CA downloads).
+	 * Optional: without it every path needs a token.
+	 */
+	bool (*unauthenticated)(const char *rel, enum op op);
 };
 
 struct mount {
-        char *ns;          /* namespace path: "" for the root namespace */
-        char *path;        /* "secret/", or "auth/approle/" for auth mounts */
-        char *type;        /* the type as enabled, e.g. "kv" */
-        char uuid[37];     /* names the private storage prefix */
-        char accessor[48]; /* "kv_1a2b3c4d" */
-        char *description;
-        json_t *options;           /* string map, e.g. {"version": "2"} */
-        int64_t default_lease_ttl; /* seconds; 0 = the system default */
-        int64_t max_lease_ttl;     /* seconds; 0 = the system default */
-        bool local;
-        bool seal_wrap;
+	char *ns;          /* namespace path: "" for the root namespace */
+	char *path;        /* "secret/", or "auth/approle/" for auth mounts */
+	char *type;        /* the type as enabled, e.g. "kv" */
+	char uuid[37];     /* names the private storage prefix */
+	char accessor[48]; /* "kv_1a2b3c4d" */
+	char *description;
+	json_t *options;           /* string map, e.g. {"version": "2"} */
+	int64_t default_lease_ttl; /* seconds; 0 = the system default */
+	int64_t max_lease_ttl;     /* seconds; 0 = the system default */
+	bool local;
+	bool seal_wrap;
 
-        const struct mount_backend *backend;
-        struct storage *view; /* encrypted, rooted at logical/<uuid>/ */
-        struct core *core;
-        void *state; /* the backend's own */
+	const struct mount_backend *backend;
+	struct storage *view; /* encrypted, rooted at logical/<uuid>/ */
+	struct core *core;
+	void *state; /* the backend's own */
 };
 
 /* Finds a backend by type, following aliases ("kv-v2" -> "kv"). */

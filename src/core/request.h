@@ -17,13 +17,13 @@
 #include "base/error.h"
 
 enum op {
-        OP_READ,
-        OP_CREATE, /* set by the core: an update of a path with no object */
-        OP_UPDATE,
-        OP_PATCH,
-        OP_DELETE,
-        OP_LIST,
-        OP_HEAD, /* only sys/health answers it */
+	OP_READ,
+	OP_CREATE, /* set by the core: an update of a path with no object */
+	OP_UPDATE,
+	OP_PATCH,
+	OP_DELETE,
+	OP_LIST,
+	OP_HEAD, /* only sys/health answers it */
 };
 
 /* "read", "update", ...: the names used by policies and the audit log. */
@@ -33,47 +33,47 @@ struct mount;
 struct token_entry;
 
 struct request {
-        char id[37];    /* request_id, a UUID */
-        const char *ns; /* namespace path: "" or "team-a/" */
-        char *path;     /* decoded, without "/v1/", no leading "/" */
-        enum op op;
-        json_t *data; /* parameters: body merged with query; object */
-        char *token;  /* client token or NULL; a secret */
-        const char *remote_addr;
-        int64_t wrap_ttl; /* X-Vault-Wrap-TTL in seconds, 0 if none */
-        bool form_body;   /* body came as x-www-form-urlencoded */
+	char id[37];    /* request_id, a UUID */
+	const char *ns; /* namespace path: "" or "team-a/" */
+	char *path;     /* decoded, without "/v1/", no leading "/" */
+	enum op op;
+	json_t *data; /* parameters: body merged with query; object */
+	char *token;  /* client token or NULL; a secret */
+	const char *remote_addr;
+	int64_t wrap_ttl; /* X-Vault-Wrap-TTL in seconds, 0 if none */
+	bool form_body;   /* body came as x-www-form-urlencoded */
 
-        /* Filled by the core while routing. */
-        struct mount *mount;      /* the mount that owns path */
-        const char *mount_path;   /* its path, "secret/" */
-        const char *rel;          /* path inside the mount: "data/app" */
-        struct token_entry *auth; /* the caller's token, NULL if none */
+	/* Filled by the core while routing. */
+	struct mount *mount;      /* the mount that owns path */
+	const char *mount_path;   /* its path, "secret/" */
+	const char *rel;          /* path inside the mount: "data/app" */
+	struct token_entry *auth; /* the caller's token, NULL if none */
 };
 
 struct response {
-        /* 0: 200 when there is any content, 204 when there is none. */
-        int status;
+	/* 0: 200 when there is any content, 204 when there is none. */
+	int status;
 
-        json_t *data;     /* payload object or NULL */
-        json_t *auth;     /* the auth block of a login or token create */
-        json_t *warnings; /* array of strings or NULL */
-        char *lease_id;
-        bool renewable;
-        int64_t lease_duration;
-        char mount_type[32];
+	json_t *data;     /* payload object or NULL */
+	json_t *auth;     /* the auth block of a login or token create */
+	json_t *warnings; /* array of strings or NULL */
+	char *lease_id;
+	bool renewable;
+	int64_t lease_duration;
+	char mount_type[32];
 
-        /* The few sys endpoints that answer a bare object, not an envelope. */
-        bool bare;
-        /* Legacy sys routes that also copy data's keys to the top level. */
-        bool copy_data_to_top;
+	/* The few sys endpoints that answer a bare object, not an envelope. */
+	bool bare;
+	/* Legacy sys routes that also copy data's keys to the top level. */
+	bool copy_data_to_top;
 
-        /* A raw answer (PEM, plain text): content type and body as given. */
-        char *raw_type;
-        struct buf raw_body;
+	/* A raw answer (PEM, plain text): content type and body as given. */
+	char *raw_type;
+	struct buf raw_body;
 
-        /* On failure: the code, and the messages for the errors array. */
-        err_t err;
-        json_t *errors; /* array of strings or NULL (empty array) */
+	/* On failure: the code, and the messages for the errors array. */
+	err_t err;
+	json_t *errors; /* array of strings or NULL (empty array) */
 };
 
 void request_init(struct request *req);

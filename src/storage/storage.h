@@ -36,36 +36,36 @@
 struct storage;
 
 enum storage_op_kind {
-        STORAGE_PUT,
-        STORAGE_DELETE,
+	STORAGE_PUT,
+	STORAGE_DELETE,
 };
 
 struct storage_op {
-        enum storage_op_kind kind;
-        const char *key;
-        const uint8_t *value; /* PUT only */
-        size_t len;           /* PUT only */
+	enum storage_op_kind kind;
+	const char *key;
+	const uint8_t *value; /* PUT only */
+	size_t len;           /* PUT only */
 };
 
 struct storage_ops {
-        /* Copies the value into out (appending); *found tells if it exists. */
-        err_t (*get)(struct storage *s, const char *key, struct buf *out,
-                     bool *found);
-        err_t (*put)(struct storage *s, const char *key, const uint8_t *value,
-                     size_t len);
-        /* Deleting a missing key is not an error. */
-        err_t (*delete)(struct storage *s, const char *key);
-        err_t (*list)(struct storage *s, const char *prefix, json_t **keys);
-        err_t (*commit)(struct storage *s, const struct storage_op *ops,
-                        size_t n);
-        /* Releases everything; s may be NULL. */
-        void (*free)(struct storage *s);
+	/* Copies the value into out (appending); *found tells if it exists. */
+	err_t (*get)(struct storage *s, const char *key, struct buf *out,
+	             bool *found);
+	err_t (*put)(struct storage *s, const char *key, const uint8_t *value,
+	             size_t len);
+	/* Deleting a missing key is not an error. */
+	err_t (*delete)(struct storage *s, const char *key);
+	err_t (*list)(struct storage *s, const char *prefix, json_t **keys);
+	err_t (*commit)(struct storage *s, const struct storage_op *ops,
+	                size_t n);
+	/* Releases everything; s may be NULL. */
+	void (*free)(struct storage *s);
 };
 
 /* Implementations embed this as their first member. */
 struct storage {
-        const struct storage_ops *ops;
-        const char *type;
+	const struct storage_ops *ops;
+	const char *type;
 };
 
 /*
@@ -80,36 +80,36 @@ err_t storage_open(const char *type, json_t *config, struct storage **out,
 static inline err_t storage_get(struct storage *s, const char *key,
                                 struct buf *out, bool *found)
 {
-        return s->ops->get(s, key, out, found);
+	return s->ops->get(s, key, out, found);
 }
 
 static inline err_t storage_put(struct storage *s, const char *key,
                                 const uint8_t *value, size_t len)
 {
-        return s->ops->put(s, key, value, len);
+	return s->ops->put(s, key, value, len);
 }
 
 static inline err_t storage_delete(struct storage *s, const char *key)
 {
-        return s->ops->delete (s, key);
+	return s->ops->delete (s, key);
 }
 
 static inline err_t storage_list(struct storage *s, const char *prefix,
                                  json_t **keys)
 {
-        return s->ops->list(s, prefix, keys);
+	return s->ops->list(s, prefix, keys);
 }
 
 static inline err_t storage_commit(struct storage *s,
                                    const struct storage_op *ops, size_t n)
 {
-        return s->ops->commit(s, ops, n);
+	return s->ops->commit(s, ops, n);
 }
 
 static inline void storage_free(struct storage *s)
 {
-        if (s != NULL)
-                s->ops->free(s);
+	if (s != NULL)
+		s->ops->free(s);
 }
 
 /* Backends, registered in storage.c. */
