@@ -1,0 +1,535 @@
+/*
+ * test_storage.c - one conformance suite for every storage backend.
+ *
+ * The same tests run against inmem, sqlite (a file in a fresh mkdtemp
+ * folder) and a prefix view over each, so every implementation of
+ * storage.h is held to the same contract. Backend-specific behaviour
+ * (files, locks, configuration, view isolation) follows the suite.
+ */
+#include <dirent.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <setjmp.h>
+
+#include <cmocka.h>
+
+#include "storage/storage.h"
+#include "storage/view.h"
+
+#define VIEW_PREFIX "mounts/a/"
+
+struct fixture {
+	struct storage *s;      /* what the tests talk to */
+	struct storage *parent; /* the backend under a view, or NULL */
+	char dir[64];           /* temporary folder, "" when none */
+	char path[128];         /* sqlite file inside dir */
+	size_t max_key;         /* longest key the tests may use */
+};
+
+/* Removes every file in dir, then dir itself. */
+static void remove_dir(const char *dir)
+{
+	char path[512];
+	struct dirent *de;
+	DIR *d;
+
+	if (dir[0] == '\0' || (d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+static struct fixture *fixture_new(void)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	f->max_key = STORAGE_MAX_KEY;
+	return f;
+}
+
+static int setup_inmem(void **state)
+{
+	struct fixture *f = fixture_new();
+	char errmsg[256];
+
+	assert_int_equal(
+	    storage_open("inmem", NULL, &f->s, errmsg, sizeof(errmsg)), ERR_OK);
+	*state = f;
+	return 0;
+}
+
+/*
+ * Wraps the backend in a view, with neighbours in the parent that sort
+ * just before, inside and after the prefix, so that any leak shows up in
+ * the suite's exact list() expectations.
+ */
+static int wrap_view(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const neighbours[] = {
+	    "mounts/a-x", "mounts/a0", "mounts/b/c", "mounts/a", "outside",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(neighbours) / sizeof(neighbours[0]); i++)
+		assert_int_equal(
+		    storage_put(f->s, neighbours[i], (const uint8_t *)"n", 1),
+		    ERR_OK);
+	f->parent = f->s;
+	assert_int_equal(view_new(f->parent, VIEW_PREFIX, &f->s), ERR_OK);
+	f->max_key = STORAGE_MAX_KEY - strlen(VIEW_PREFIX);
+	return 0;
+}
+
+static int setup_view_inmem(void **state)
+{
+	setup_inmem(state);
+	return wrap_view(state);
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	storage_free(f->s);
+	storage_free(f->parent);
+	remove_dir(f->dir);
+	free(f);
+	return 0;
+}
+
+/* Reads key and checks that it holds exactly the len bytes at want. */
+static void assert_value(struct storage *s, const char *key, const void *want,
+                         size_t len)
+{
+	struct buf out = BUF_INIT;
+	bool found = false;
+
+	assert_int_equal(storage_get(s, key, &out, &found), ERR_OK);
+	assert_true(found);
+	assert_int_equal(out.len, len);
+	if (len > 0)
+		assert_memory_equal(out.data, want, len);
+	buf_release(&out);
+}
+
+static void assert_missing(struct storage *s, const char *key)
+{
+	struct buf out = BUF_INIT;
+	bool found = true;
+
+	assert_int_equal(storage_get(s, key, &out, &found), ERR_OK);
+	assert_false(found);
+	assert_int_equal(out.len, 0);
+	buf_release(&out);
+}
+
+static void assert_list(struct storage *s, const char *prefix,
+                        const char *want_json)
+{
+	json_t *got = NULL, *want = json_loads(want_json, 0, NULL);
+	char *text;
+
+	assert_non_null(want);
+	assert_int_equal(storage_list(s, prefix, &got), ERR_OK);
+	assert_non_null(got);
+	if (!json_equal(got, want)) {
+		text = json_dumps(got, JSON_COMPACT);
+		fail_msg("list(\"%s\") gave %s, want %s", prefix, text,
+		         want_json);
+	}
+	json_decref(got);
+	json_decref(want);
+}
+
+static void put_str(struct storage *s, const char *key, const char *value)
+{
+	assert_int_equal(
+	    storage_put(s, key, (const uint8_t *)value, strlen(value)), ERR_OK);
+}
+
+/* ---- the conformance suite ---- */
+
+static void test_put_get_overwrite_delete(void **state)
+{
+	struct storage *s = ((struct fixture *)*state)->s;
+
+	assert_missing(s, "missing");
+	put_str(s, "greeting", "hello");
+	assert_value(s, "greeting", "hello", 5);
+
+	/* An overwrite replaces the value; it does not append to it. */
+	put_str(s, "greeting", "bye");
+	assert_value(s, "greeting", "bye", 3);
+
+	assert_int_equal(storage_delete(s, "greeting"), ERR_OK);
+	assert_missing(s, "greeting");
+	assert_int_equal(storage_delete(s, "greeting"), ERR_OK);
+	assert_int_equal(storage_delete(s, "never/was"), ERR_OK);
+}
+
+static void test_get_appends(void **state)
+{
+	struct storage *s = ((struct fixture *)*state)->s;
+	struct buf out = BUF_INIT;
+	bool found = false;
+
+	put_str(s, "k", "world");
+	assert_int_equal(buf_append_str(&out, "hello "), ERR_OK);
+	assert_int_equal(storage_get(s, "k", &out, &found), ERR_OK);
+	assert_true(found);
+	assert_string_equal(buf_str(&out), "hello world");
+	buf_release(&out);
+}
+
+static void test_binary_values(void **state)
+{
+	struct storage *s = ((struct fixture *)*state)->s;
+	static const uint8_t nuls[] = {0, 'a', 0, 0xff, 0, 0x80, 0};
+	uint8_t *big;
+	size_t i, big_len = (size_t)1 << 20;
+
+	assert_int_equal(storage_put(s, "bin", nuls, sizeof(nuls)), ERR_OK);
+	assert_value(s, "bin", nuls, sizeof(nuls));
+
+	/* An empty value is a value, not a missing key. */
+	assert_int_equal(storage_put(s, "empty", NULL, 0), ERR_OK);
+	assert_value(s, "empty", "", 0);
+
+	big = malloc(big_len);
+	assert_non_null(big);
+	for (i = 0; i < big_len; i++)
+		big[i] = (uint8_t)(i * 7 + (i >> 8));
+	assert_int_equal(storage_put(s, "big", big, big_len), ERR_OK);
+	assert_value(s, "big", big, big_len);
+	free(big);
+}
+
+static void test_list(void **state)
+{
+	struct storage *s = ((struct fixture *)*state)->s;
+	static const char *const keys[] = {
+	    "b", "a/x", "a/y/z", "a/y/w", "c/d/e/f", "a-b",
+	    "a", "aa",  "a.txt", "a0",    "d/é/x",   "d/éa",
+	};
+	size_t i;
+
+	assert_list(s, "", "[]");
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		put_str(s, keys[i], "v");
+
+	/* "a" is both a key and a folder: both show, each once. */
+	assert_list(s, "",
+	            "[\"a\", \"a-b\", \"a.txt\", \"a/\", \"a0\", \"aa\", "
+	            "\"b\", \"c/\", \"d/\"]");
+	assert_list(s, "a/", "[\"x\", \"y/\"]");
+	assert_list(s, "a/y/", "[\"w\", \"z\"]");
+	assert_list(s, "c/", "[\"d/\"]");
+	assert_list(s, "c/d/e/", "[\"f\"]");
+	assert_list(s, "d/", "[\"é/\", \"éa\"]");
+	assert_list(s, "nothing/", "[]");
+	assert_list(s, "a/x/", "[]");
+
+	/* A folder disappears with its last key. */
+	assert_int_equal(storage_delete(s, "c/d/e/f"), ERR_OK);
+	assert_list(s, "",
+	            "[\"a\", \"a-b\", \"a.txt\", \"a/\", \"a0\", "
+	            "\"aa\", \"b\", \"d/\"]");
+}
+
+static void test_list_big_subtree(void **state)
+{
+	struct storage *s = ((struct fixture *)*state)->s;
+	struct storage_op ops[500];
+	char keys[500][32];
+	size_t i;
+
+	for (i = 0; i < 500; i++) {
+		snprintf(keys[i], sizeof(keys[i]), "big/sub%zu/leaf", i % 5);
+		if (i >= 5)
+			snprintf(keys[i], sizeof(keys[i]), "big/sub%zu/x/%zu",
+			         i % 5, i);
+		ops[i] = (struct storage_op){STORAGE_PUT, keys[i],
+		                             (const uint8_t *)"v", 1};
+	}
+	assert_int_equal(storage_commit(s, ops, 500), ERR_OK);
+	put_str(s, "big/z", "v");
+	assert_list(s, "big/",
+	            "[\"sub0/\", \"sub1/\", \"sub2/\", \"sub3/\", \"sub4/\", "
+	            "\"z\"]");
+	assert_list(s, "big/sub3/", "[\"leaf\", \"x/\"]");
+}
+
+static void test_list_bad_prefix(void **state)
+{
+	struct storage *s = ((struct fixture *)*state)->s;
+	json_t *keys = NULL;
+
+	assert_int_equal(storage_list(s, "a", &keys), ERR_INVALID);
+	assert_null(keys);
+	assert_int_equal(storage_list(s, NULL, &keys), ERR_INVALID);
+	assert_null(keys);
+}
+
+static void test_commit_all(void **state)
+{
+	struct storage *s = ((struct fixture *)*state)->s;
+	struct storage_op ops[] = {
+	    {STORAGE_PUT, "x", (const uint8_t *)"1", 1},
+	    {STORAGE_PUT, "y/z", (const uint8_t *)"2", 1},
+	    {STORAGE_DELETE, "old", NULL, 0},
+	    {STORAGE_PUT, "x", (const uint8_t *)"3", 1},
+	};
+
+	put_str(s, "old", "gone soon");
+	assert_int_equal(storage_commit(s, ops, 4), ERR_OK);
+	assert_value(s, "x", "3", 1);
+	assert_value(s, "y/z", "2", 1);
+	assert_missing(s, "old");
+	assert_int_equal(storage_commit(s, NULL, 0), ERR_OK);
+}
+
+static void test_commit_atomic(void **state)
+{
+	struct fixture *f = *state;
+	char *long_key = malloc(f->max_key + 2);
+	struct storage_op ops[] = {
+	    {STORAGE_PUT, "new", (const uint8_t *)"x", 1},
+	    {STORAGE_DELETE, "keep", NULL, 0},
+	    {STORAGE_PUT, long_key, (const uint8_t *)"y", 1},
+	};
+
+	assert_non_null(long_key);
+	memset(long_key, 'k', f->max_key + 1);
+	long_key[f->max_key + 1] = '\0';
+	put_str(f->s, "keep", "1");
+
+	assert_int_equal(storage_commit(f->s, ops, 3), ERR_INVALID);
+	assert_missing(f->s, "new");
+	assert_value(f->s, "keep", "1", 1);
+
+	/* A bad operation kind is refused the same way. */
+	ops[2].key = "fine";
+	ops[2].kind = (enum storage_op_kind)42;
+	assert_int_equal(storage_commit(f->s, ops, 3), ERR_INVALID);
+	assert_missing(f->s, "new");
+	assert_value(f->s, "keep", "1", 1);
+	free(long_key);
+}
+
+static void test_limits(void **state)
+{
+	struct fixture *f = *state;
+	char *key = malloc(f->max_key + 2);
+	static const uint8_t v[] = "v";
+	uint8_t *huge;
+
+	assert_non_null(key);
+	assert_int_equal(storage_put(f->s, "", v, 1), ERR_INVALID);
+	assert_int_equal(storage_put(f->s, NULL, v, 1), ERR_INVALID);
+	assert_int_equal(storage_put(f->s, "dir/", v, 1), ERR_INVALID);
+	assert_int_equal(storage_put(f->s, "bad\xff", v, 1), ERR_INVALID);
+	assert_int_equal(storage_put(f->s, "k", NULL, 1), ERR_INVALID);
+	assert_int_equal(storage_delete(f->s, ""), ERR_INVALID);
+
+	/* The longest key works; one byte more does not. */
+	memset(key, 'k', f->max_key);
+	key[f->max_key] = '\0';
+	assert_int_equal(storage_put(f->s, key, v, 1), ERR_OK);
+	assert_value(f->s, key, v, 1);
+	key[f->max_key] = 'k';
+	key[f->max_key + 1] = '\0';
+	assert_int_equal(storage_put(f->s, key, v, 1), ERR_INVALID);
+	assert_int_equal(storage_delete(f->s, key), ERR_INVALID);
+	free(key);
+
+	/* calloc'd pages are not touched unless a backend reads them. */
+	huge = calloc(1, STORAGE_MAX_VALUE + 1);
+	assert_non_null(huge);
+	assert_int_equal(storage_put(f->s, "huge", huge, STORAGE_MAX_VALUE + 1),
+	                 ERR_INVALID);
+	assert_missing(f->s, "huge");
+	free(huge);
+}
+
+#define WRITERS     8
+#define WRITES_EACH 200
+
+struct writer {
+	struct storage *s;
+	int id;
+	err_t rc;
+};
+
+static void *writer_main(void *arg)
+{
+	struct writer *w = arg;
+	char key[64], value[64];
+	int i;
+
+	w->rc = ERR_OK;
+	for (i = 0; i < WRITES_EACH && w->rc == ERR_OK; i++) {
+		snprintf(key, sizeof(key), "t%d/k%03d", w->id, i);
+		snprintf(value, sizeof(value), "v%d-%d", w->id, i);
+		w->rc = storage_put(w->s, key, (const uint8_t *)value,
+		                    strlen(value));
+	}
+	return NULL;
+}
+
+static void test_concurrency(void **state)
+{
+	struct storage *s = ((struct fixture *)*state)->s;
+	struct writer w[WRITERS];
+	pthread_t th[WRITERS];
+	char key[64], value[64];
+	json_t *keys = NULL;
+	int t, i;
+
+	for (t = 0; t < WRITERS; t++) {
+		w[t] = (struct writer){s, t, ERR_INTERNAL};
+		assert_int_equal(
+		    pthread_create(&th[t], NULL, writer_main, &w[t]), 0);
+	}
+	for (t = 0; t < WRITERS; t++) {
+		pthread_join(th[t], NULL);
+		assert_int_equal(w[t].rc, ERR_OK);
+	}
+
+	for (t = 0; t < WRITERS; t++) {
+		for (i = 0; i < WRITES_EACH; i++) {
+			snprintf(key, sizeof(key), "t%d/k%03d", t, i);
+			snprintf(value, sizeof(value), "v%d-%d", t, i);
+			assert_value(s, key, value, strlen(value));
+		}
+		snprintf(key, sizeof(key), "t%d/", t);
+		assert_int_equal(storage_list(s, key, &keys), ERR_OK);
+		assert_int_equal(json_array_size(keys), WRITES_EACH);
+		json_decref(keys);
+	}
+	assert_int_equal(storage_list(s, "", &keys), ERR_OK);
+	assert_int_equal(json_array_size(keys), WRITERS);
+	json_decref(keys);
+}
+
+/* ---- the registry ---- */
+
+static void test_unknown_type(void **state)
+{
+	struct storage *s = (struct storage *)1;
+	char errmsg[128];
+
+	(void)state;
+	assert_int_equal(storage_open("x", NULL, &s, errmsg, sizeof(errmsg)),
+	                 ERR_INVALID);
+	assert_null(s);
+	assert_string_equal(errmsg, "unknown storage type \"x\"");
+	assert_int_equal(storage_open(NULL, NULL, &s, errmsg, sizeof(errmsg)),
+	                 ERR_INVALID);
+}
+
+/* ---- views ---- */
+
+static void test_view_isolation(void **state)
+{
+	struct storage *parent = NULL, *view = NULL, *other = NULL;
+	char errmsg[128];
+
+	(void)state;
+	assert_int_equal(
+	    storage_open("inmem", NULL, &parent, errmsg, sizeof(errmsg)),
+	    ERR_OK);
+	put_str(parent, "secret", "root");
+	put_str(parent, "mounts/b/secret", "b's");
+	put_str(parent, "mounts/a-secret", "sibling");
+	assert_int_equal(view_new(parent, "mounts/a/", &view), ERR_OK);
+	assert_int_equal(view_new(parent, "mounts/b/", &other), ERR_OK);
+
+	/* Keys are plain strings: no path trick climbs out of the view. */
+	assert_missing(view, "../b/secret");
+	assert_missing(view, "../../secret");
+	assert_missing(view, "/secret");
+	assert_list(view, "", "[]");
+	assert_int_equal(storage_delete(view, "../b/secret"), ERR_OK);
+	assert_value(other, "secret", "b's", 3);
+
+	/* The view's writes land under its prefix and only there. */
+	put_str(view, "secret", "a's");
+	assert_value(parent, "mounts/a/secret", "a's", 3);
+	assert_value(parent, "secret", "root", 4);
+	assert_value(other, "secret", "b's", 3);
+	assert_list(parent, "mounts/", "[\"a-secret\", \"a/\", \"b/\"]");
+	assert_int_equal(storage_delete(view, "secret"), ERR_OK);
+	assert_value(other, "secret", "b's", 3);
+
+	/* Freeing a view leaves its parent usable. */
+	storage_free(view);
+	storage_free(other);
+	assert_value(parent, "secret", "root", 4);
+	storage_free(parent);
+}
+
+static void test_view_bad_prefix(void **state)
+{
+	struct storage *parent = NULL, *view = (struct storage *)1;
+	char errmsg[128];
+
+	(void)state;
+	assert_int_equal(
+	    storage_open("inmem", NULL, &parent, errmsg, sizeof(errmsg)),
+	    ERR_OK);
+	assert_int_equal(view_new(parent, "", &view), ERR_INVALID);
+	assert_null(view);
+	assert_int_equal(view_new(parent, "mounts/a", &view), ERR_INVALID);
+	assert_int_equal(view_new(parent, NULL, &view), ERR_INVALID);
+	assert_int_equal(view_new(NULL, "a/", &view), ERR_INVALID);
+	storage_free(parent);
+}
+
+#define CONFORMANCE(setup)                                                     \
+	cmocka_unit_test_setup_teardown(test_put_get_overwrite_delete, setup,  \
+	                                teardown),                             \
+	    cmocka_unit_test_setup_teardown(test_get_appends, setup,           \
+	                                    teardown),                         \
+	    cmocka_unit_test_setup_teardown(test_binary_values, setup,         \
+	                                    teardown),                         \
+	    cmocka_unit_test_setup_teardown(test_list, setup, teardown),       \
+	    cmocka_unit_test_setup_teardown(test_list_big_subtree, setup,      \
+	                                    teardown),                         \
+	    cmocka_unit_test_setup_teardown(test_list_bad_prefix, setup,       \
+	                                    teardown),                         \
+	    cmocka_unit_test_setup_teardown(test_commit_all, setup, teardown), \
+	    cmocka_unit_test_setup_teardown(test_commit_atomic, setup,         \
+	                                    teardown),                         \
+	    cmocka_unit_test_setup_teardown(test_limits, setup, teardown),     \
+	    cmocka_unit_test_setup_teardown(test_concurrency, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    CONFORMANCE(setup_inmem),
+	    CONFORMANCE(setup_view_inmem),
+	    cmocka_unit_test(test_unknown_type),
+	    cmocka_unit_test(test_view_isolation),
+	    cmocka_unit_test(test_view_bad_prefix),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
