@@ -22,6 +22,7 @@
 
 #include <cmocka.h>
 
+#include "storage/sqlite.h"
 #include "storage/storage.h"
 #include "storage/view.h"
 
@@ -55,6 +56,22 @@ static void remove_dir(const char *dir)
 	rmdir(dir);
 }
 
+static json_t *sqlite_config(const char *path)
+{
+	return json_pack("{s:s}", "path", path);
+}
+
+static err_t open_sqlite(const char *path, struct storage **out, char *errmsg,
+                         size_t errlen)
+{
+	json_t *config = sqlite_config(path);
+	err_t rc;
+
+	rc = storage_open("sqlite", config, out, errmsg, errlen);
+	json_decref(config);
+	return rc;
+}
+
 static struct fixture *fixture_new(void)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
@@ -71,6 +88,20 @@ static int setup_inmem(void **state)
 
 	assert_int_equal(
 	    storage_open("inmem", NULL, &f->s, errmsg, sizeof(errmsg)), ERR_OK);
+	*state = f;
+	return 0;
+}
+
+static int setup_sqlite(void **state)
+{
+	struct fixture *f = fixture_new();
+	char errmsg[256];
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/coffer-storage-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/coffer.db", f->dir);
+	assert_int_equal(open_sqlite(f->path, &f->s, errmsg, sizeof(errmsg)),
+	                 ERR_OK);
 	*state = f;
 	return 0;
 }
@@ -101,6 +132,12 @@ static int wrap_view(void **state)
 static int setup_view_inmem(void **state)
 {
 	setup_inmem(state);
+	return wrap_view(state);
+}
+
+static int setup_view_sqlite(void **state)
+{
+	setup_sqlite(state);
 	return wrap_view(state);
 }
 
@@ -381,7 +418,9 @@ struct writer {
 static void *writer_main(void *arg)
 {
 	struct writer *w = arg;
+	struct buf out = BUF_INIT;
 	char key[64], value[64];
+	bool found;
 	int i;
 
 	w->rc = ERR_OK;
@@ -390,7 +429,16 @@ static void *writer_main(void *arg)
 		snprintf(value, sizeof(value), "v%d-%d", w->id, i);
 		w->rc = storage_put(w->s, key, (const uint8_t *)value,
 		                    strlen(value));
+		if (w->rc != ERR_OK)
+			break;
+
+		/* Reads run alongside the other threads' writes. */
+		buf_reset(&out);
+		w->rc = storage_get(w->s, key, &out, &found);
+		if (w->rc == ERR_OK && (!found || strcmp(buf_str(&out), value)))
+			w->rc = ERR_INTERNAL;
 	}
+	buf_release(&out);
 	return NULL;
 }
 
@@ -443,6 +491,189 @@ static void test_unknown_type(void **state)
 	assert_string_equal(errmsg, "unknown storage type \"x\"");
 	assert_int_equal(storage_open(NULL, NULL, &s, errmsg, sizeof(errmsg)),
 	                 ERR_INVALID);
+}
+
+/* ---- sqlite specifics ---- */
+
+struct tmpdir {
+	char dir[64];
+	char path[128];
+};
+
+static void tmpdir_make(struct tmpdir *t)
+{
+	snprintf(t->dir, sizeof(t->dir), "/tmp/coffer-storage-XXXXXX");
+	assert_non_null(mkdtemp(t->dir));
+	snprintf(t->path, sizeof(t->path), "%s/coffer.db", t->dir);
+}
+
+static void test_sqlite_reopen_keeps_data(void **state)
+{
+	struct storage *s = NULL;
+	struct tmpdir t;
+	char errmsg[256];
+
+	(void)state;
+	tmpdir_make(&t);
+	assert_int_equal(open_sqlite(t.path, &s, errmsg, sizeof(errmsg)),
+	                 ERR_OK);
+	put_str(s, "a/b", "kept");
+	put_str(s, "gone", "x");
+	assert_int_equal(storage_delete(s, "gone"), ERR_OK);
+	storage_free(s);
+
+	assert_int_equal(open_sqlite(t.path, &s, errmsg, sizeof(errmsg)),
+	                 ERR_OK);
+	assert_value(s, "a/b", "kept", 4);
+	assert_missing(s, "gone");
+	assert_list(s, "", "[\"a/\"]");
+	assert_int_equal(sqlite_check_integrity(s, errmsg, sizeof(errmsg)),
+	                 ERR_OK);
+	storage_free(s);
+	remove_dir(t.dir);
+}
+
+static void test_sqlite_second_open_refused(void **state)
+{
+	struct storage *first = NULL, *second = (struct storage *)1;
+	struct tmpdir t;
+	char errmsg[256] = "";
+
+	(void)state;
+	tmpdir_make(&t);
+	assert_int_equal(open_sqlite(t.path, &first, errmsg, sizeof(errmsg)),
+	                 ERR_OK);
+	assert_int_equal(open_sqlite(t.path, &second, errmsg, sizeof(errmsg)),
+	                 ERR_CONFLICT);
+	assert_null(second);
+	assert_non_null(strstr(errmsg, "in use by another server"));
+
+	/* The refused open must not have disturbed the first one. */
+	put_str(first, "still", "works");
+	assert_value(first, "still", "works", 5);
+	storage_free(first);
+
+	/* Once the first is closed the file is free again. */
+	assert_int_equal(open_sqlite(t.path, &second, errmsg, sizeof(errmsg)),
+	                 ERR_OK);
+	assert_value(second, "still", "works", 5);
+	storage_free(second);
+	remove_dir(t.dir);
+}
+
+static void test_sqlite_file_modes(void **state)
+{
+	struct storage *s = NULL;
+	struct tmpdir t;
+	char errmsg[256], other[160];
+	struct stat st;
+	mode_t old = umask(022);
+
+	(void)state;
+	tmpdir_make(&t);
+	assert_int_equal(open_sqlite(t.path, &s, errmsg, sizeof(errmsg)),
+	                 ERR_OK);
+	put_str(s, "k", "v");
+	assert_int_equal(stat(t.path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	snprintf(other, sizeof(other), "%s.lock", t.path);
+	assert_int_equal(stat(other, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	snprintf(other, sizeof(other), "%s-wal", t.path);
+	assert_int_equal(stat(other, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	storage_free(s);
+	umask(old);
+	remove_dir(t.dir);
+}
+
+/* Opens sqlite with config and expects ERR_INVALID and a message part. */
+static void assert_config_error(json_t *config, const char *want)
+{
+	struct storage *s = (struct storage *)1;
+	char errmsg[256] = "";
+
+	assert_int_equal(
+	    storage_open("sqlite", config, &s, errmsg, sizeof(errmsg)),
+	    ERR_INVALID);
+	assert_null(s);
+	if (strstr(errmsg, want) == NULL)
+		fail_msg("error \"%s\" does not mention \"%s\"", errmsg, want);
+	json_decref(config);
+}
+
+static void test_sqlite_config_errors(void **state)
+{
+	struct storage *s = NULL;
+	struct tmpdir t;
+	char errmsg[256], missing[160];
+
+	(void)state;
+	tmpdir_make(&t);
+	snprintf(missing, sizeof(missing), "%s/no/such/folder/x.db", t.dir);
+
+	assert_config_error(NULL, "\"path\"");
+	assert_config_error(json_object(), "\"path\"");
+	assert_config_error(json_pack("{s:i}", "path", 3), "\"path\"");
+	assert_config_error(json_pack("{s:s}", "path", ""), "\"path\"");
+	assert_config_error(json_pack("{s:s}", "path", missing),
+	                    "does not exist");
+	assert_config_error(
+	    json_pack("{s:s, s:s}", "path", t.path, "synchronous", "off"),
+	    "\"synchronous\"");
+	assert_config_error(
+	    json_pack("{s:s, s:s}", "path", t.path, "busy_timeout", "5s"),
+	    "\"busy_timeout\"");
+	assert_config_error(json_pack("{s:s, s:s}", "path", t.path,
+	                              "busy_timeout", "99999999999"),
+	                    "\"busy_timeout\"");
+
+	/* A refused configuration creates nothing. */
+	assert_int_equal(access(t.path, F_OK), -1);
+
+	/* The explicit opt-ins are accepted. */
+	json_t *config =
+	    json_pack("{s:s, s:s, s:s}", "path", t.path, "synchronous",
+	              "normal", "busy_timeout", "250");
+	assert_int_equal(
+	    storage_open("sqlite", config, &s, errmsg, sizeof(errmsg)), ERR_OK);
+	put_str(s, "k", "v");
+	storage_free(s);
+	json_decref(config);
+	remove_dir(t.dir);
+}
+
+static void test_sqlite_not_a_database(void **state)
+{
+	struct storage *s = (struct storage *)1;
+	struct tmpdir t;
+	char errmsg[256] = "";
+	FILE *fp;
+
+	(void)state;
+	tmpdir_make(&t);
+	fp = fopen(t.path, "w");
+	assert_non_null(fp);
+	fputs("this is not an sqlite database, just some text\n", fp);
+	fclose(fp);
+	assert_int_equal(open_sqlite(t.path, &s, errmsg, sizeof(errmsg)),
+	                 ERR_STORAGE);
+	assert_null(s);
+	assert_non_null(strstr(errmsg, "not a database"));
+	remove_dir(t.dir);
+}
+
+static void test_sqlite_integrity_wrong_backend(void **state)
+{
+	struct storage *s = NULL;
+	char errmsg[128];
+
+	(void)state;
+	assert_int_equal(
+	    storage_open("inmem", NULL, &s, errmsg, sizeof(errmsg)), ERR_OK);
+	assert_int_equal(sqlite_check_integrity(s, errmsg, sizeof(errmsg)),
+	                 ERR_INVALID);
+	storage_free(s);
 }
 
 /* ---- views ---- */
@@ -526,7 +757,15 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    CONFORMANCE(setup_inmem),
 	    CONFORMANCE(setup_view_inmem),
+	    CONFORMANCE(setup_sqlite),
+	    CONFORMANCE(setup_view_sqlite),
 	    cmocka_unit_test(test_unknown_type),
+	    cmocka_unit_test(test_sqlite_reopen_keeps_data),
+	    cmocka_unit_test(test_sqlite_second_open_refused),
+	    cmocka_unit_test(test_sqlite_file_modes),
+	    cmocka_unit_test(test_sqlite_config_errors),
+	    cmocka_unit_test(test_sqlite_not_a_database),
+	    cmocka_unit_test(test_sqlite_integrity_wrong_backend),
 	    cmocka_unit_test(test_view_isolation),
 	    cmocka_unit_test(test_view_bad_prefix),
 	};
