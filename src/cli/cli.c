@@ -1,0 +1,133 @@
+#include "cli/cli.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/command.h"
+
+struct cli_command {
+	const char *group; /* argv[1] */
+	const char *name;  /* argv[2], or NULL for a one-word command */
+	int (*run)(int argc, char **argv);
+	const char *synopsis;
+};
+
+static const struct cli_command cli_commands[] = {
+    {"status", NULL, cmd_status, "Show whether the server is sealed"},
+    {"read", NULL, cmd_read, "Read data at a path"},
+    {"write", NULL, cmd_write, "Write data to a path"},
+    {"list", NULL, cmd_list, "List the keys under a path"},
+    {"delete", NULL, cmd_delete, "Delete the data at a path"},
+    {"operator", "init", cmd_operator_init,
+     "Initialize the server and print its unseal keys"},
+    {"operator", "unseal", cmd_operator_unseal,
+     "Give the server one unseal key share"},
+    {"operator", "seal", cmd_operator_seal, "Seal the server"},
+    {"operator", "rotate", cmd_operator_rotate,
+     "Install a new encryption key in the barrier"},
+    {"operator", "key-status", cmd_operator_key_status,
+     "Show the barrier key term and install time"},
+    {"secrets", "enable", cmd_secrets_enable, "Mount a secrets engine"},
+    {"secrets", "disable", cmd_secrets_disable, "Unmount a secrets engine"},
+    {"secrets", "list", cmd_secrets_list, "List the mounted secrets engines"},
+    {"secrets", "tune", cmd_secrets_tune,
+     "Change the settings of a secrets engine"},
+};
+
+#define CLI_NCOMMANDS (sizeof(cli_commands) / sizeof(cli_commands[0]))
+
+static bool cli_is_help(const char *arg)
+{
+	return strcmp(arg, "help") == 0 || strcmp(arg, "-h") == 0 ||
+	       strcmp(arg, "-help") == 0 || strcmp(arg, "--help") == 0;
+}
+
+/* Lists the commands (of one group, or all) on f. */
+static void cli_usage(FILE *f, const char *group)
+{
+	size_t i;
+	char name[64];
+
+	fprintf(f, "Usage: coffer %s%s<command> [options] [args]\n\n",
+	        group ? group : "", group ? " " : "");
+	fputs(group ? "Commands:\n"
+	            : "A client of the Coffer secrets server. "
+	              "Commands:\n",
+	      f);
+	for (i = 0; i < CLI_NCOMMANDS; i++) {
+		if (group != NULL && strcmp(group, cli_commands[i].group) != 0)
+			continue;
+		if (group != NULL)
+			snprintf(name, sizeof(name), "%s",
+			         cli_commands[i].name);
+		else if (cli_commands[i].name != NULL)
+			snprintf(name, sizeof(name), "%s %s",
+			         cli_commands[i].group, cli_commands[i].name);
+		else
+			snprintf(name, sizeof(name), "%s",
+			         cli_commands[i].group);
+		fprintf(f, "    %-20s %s\n", name, cli_commands[i].synopsis);
+	}
+	if (group == NULL)
+		fputs(
+		    "    server               Run the server\n"
+		    "\nRun \"coffer <command> -h\" for a command's options.\n"
+		    "The server address comes from -address, COFFER_ADDR or "
+		    "VAULT_ADDR,\nthe token from COFFER_TOKEN, VAULT_TOKEN or "
+		    "~/.vault-token.\n",
+		    f);
+}
+
+/* A two-word command: argv[0] is the group, argv[1] the name. */
+static int cli_group(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2 || cli_is_help(argv[1])) {
+		cli_usage(argc < 2 ? stderr : stdout, argv[0]);
+		return argc < 2 ? COMMAND_EXIT_USAGE : COMMAND_EXIT_OK;
+	}
+	for (i = 0; i < CLI_NCOMMANDS; i++)
+		if (cli_commands[i].name != NULL &&
+		    strcmp(cli_commands[i].group, argv[0]) == 0 &&
+		    strcmp(cli_commands[i].name, argv[1]) == 0)
+			return cli_commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "Unknown command: %s %s\n\n", argv[0], argv[1]);
+	cli_usage(stderr, argv[0]);
+	return COMMAND_EXIT_USAGE;
+}
+
+int cli_main(int argc, char **argv)
+{
+	static bool curl_ready;
+	size_t i;
+
+	if (argc < 2) {
+		cli_usage(stderr, NULL);
+		return COMMAND_EXIT_USAGE;
+	}
+	if (cli_is_help(argv[1])) {
+		cli_usage(stdout, NULL);
+		return COMMAND_EXIT_OK;
+	}
+	/* Once per process, before any thread could use curl. */
+	if (!curl_ready) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+			fputs("Error: libcurl failed to start\n", stderr);
+			return COMMAND_EXIT_ERROR;
+		}
+		curl_ready = true;
+	}
+
+	for (i = 0; i < CLI_NCOMMANDS; i++) {
+		if (strcmp(cli_commands[i].group, argv[1]) != 0)
+			continue;
+		if (cli_commands[i].name != NULL)
+			return cli_group(argc - 1, argv + 1);
+		return cli_commands[i].run(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "Unknown command: %s\n\n", argv[1]);
+	cli_usage(stderr, NULL);
+	return COMMAND_EXIT_USAGE;
+}

@@ -1,0 +1,138 @@
+/*
+ * command.h - what every CLI command shares: the common flags, exit codes,
+ * talking to the server, and printing answers.
+ *
+ * A command is a function run(argc, argv) where argv[0] is its own name
+ * ("read", "unseal") and the flags start at argv[1]. It returns the exit
+ * code: 0 success, 1 an error from the server or a local failure, 2 a usage
+ * error (and, like Vault's CLI, a read of a path that holds nothing).
+ * Results go to stdout, errors to stderr.
+ */
+#ifndef COFFER_CLI_COMMAND_H
+#define COFFER_CLI_COMMAND_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "cli/client.h"
+#include "cli/flags.h"
+#include "cli/table.h"
+
+#define COMMAND_EXIT_OK    0
+#define COMMAND_EXIT_ERROR 1
+#define COMMAND_EXIT_USAGE 2
+/* command_parse's answer when the command should go on. */
+#define COMMAND_RUN (-1)
+
+struct command_opts {
+	struct client_config http;
+	const char *format; /* "table" or "json" once parsed */
+	bool help;
+};
+
+/* The flags every command that talks to the server accepts. */
+#define COMMAND_COMMON_FLAGS(o)                                                \
+	{"address", FLAG_STRING, &(o)->http.address},                          \
+	    {"namespace", FLAG_STRING, &(o)->http.namespace},                  \
+	    {"ns", FLAG_STRING, &(o)->http.namespace},                         \
+	    {"ca-cert", FLAG_STRING, &(o)->http.ca_cert},                      \
+	    {"ca-path", FLAG_STRING, &(o)->http.ca_path},                      \
+	    {"client-cert", FLAG_STRING, &(o)->http.client_cert},              \
+	    {"client-key", FLAG_STRING, &(o)->http.client_key},                \
+	    {"tls-skip-verify", FLAG_BOOL, &(o)->http.tls_skip_verify},        \
+	    {"format", FLAG_STRING, &(o)->format},                             \
+	    {"h", FLAG_BOOL, &(o)->help},                                      \
+	{                                                                      \
+		"help", FLAG_BOOL, &(o)->help                                  \
+	}
+
+/*
+ * Parses argv[1..argc) against defs (which should include
+ * COMMAND_COMMON_FLAGS(o)) and checks -format (default VAULT_FORMAT, else
+ * "table"). Returns COMMAND_RUN with *first at the first positional
+ * argument, or an exit code to return at once: 0 after printing usage for
+ * -h, 2 after reporting a usage error (with usage) on stderr.
+ */
+int command_parse(const char *usage, const struct flag_def *defs, int argc,
+                  char **argv, struct command_opts *o, int *first);
+
+/*
+ * Reports a wrong number of positional arguments: prints msg and usage to
+ * stderr and returns 2.
+ */
+int command_usage_error(const char *usage, const char *msg);
+
+/* Creates the client for o; prints the reason and returns 1 on failure. */
+int command_client(const struct command_opts *o, struct client **out);
+
+/*
+ * Sends one request (see client_request). When no answer came, prints
+ * "Error <what>: <reason>" and returns 1; otherwise returns 0 and the
+ * caller inspects resp, which it must release in either case.
+ */
+int command_send(struct client *c, const char *method, const char *path,
+                 const char *query, json_t *body, const char *what,
+                 struct client_response *resp);
+
+/*
+ * Prints an answer with a status of 400 or more as Vault's API error
+ * ("Error <what>: Error making API request. ...") and returns 1; returns 0
+ * for any other status.
+ */
+int command_check(const struct client_response *resp, const char *what);
+
+/*
+ * command_send, and then a status of 400 or more is printed as Vault's
+ * API error ("Error <what>: Error making API request. ...") and gives 1.
+ */
+int command_call(struct client *c, const char *method, const char *path,
+                 const char *query, json_t *body, const char *what,
+                 struct client_response *resp);
+
+/* Prints "Error <what>: <detail>" on stderr and returns 1. */
+int command_fail(const char *what, const char *detail);
+
+/* Prints v as JSON indented by two spaces, keys sorted; 1 on failure. */
+int command_print_json(json_t *v);
+
+/* Renders t onto stdout; returns 0, or 1 on failure. */
+int command_print_table(const struct table *t);
+
+/*
+ * Writes how a table shows a JSON value into out: strings as they are,
+ * null as "<nil>", anything else as compact JSON.
+ */
+err_t command_format_value(json_t *v, struct buf *out);
+
+/*
+ * Prints the answer to a read or write (a Vault envelope) the way -format
+ * and -field ask: the whole envelope as JSON; one field's value on a line
+ * of its own; or a Key/Value table of the lease, the auth block and the
+ * data, with warnings on stderr. Returns an exit code (1 when field is not
+ * in the answer).
+ */
+int command_print_secret(json_t *envelope, const char *format,
+                         const char *field);
+
+/* The commands, one function each; see cli.c for the listing. */
+int cmd_status(int argc, char **argv);
+/*
+ * Prints a seal-status answer (also the answer of sys/unseal) as a table or
+ * JSON; shared by `status` and `operator unseal`. Returns an exit code.
+ */
+int cmd_status_print(json_t *status, const char *format);
+int cmd_operator_init(int argc, char **argv);
+int cmd_operator_unseal(int argc, char **argv);
+int cmd_operator_seal(int argc, char **argv);
+int cmd_operator_rotate(int argc, char **argv);
+int cmd_operator_key_status(int argc, char **argv);
+int cmd_read(int argc, char **argv);
+int cmd_write(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_delete(int argc, char **argv);
+int cmd_secrets_enable(int argc, char **argv);
+int cmd_secrets_disable(int argc, char **argv);
+int cmd_secrets_list(int argc, char **argv);
+int cmd_secrets_tune(int argc, char **argv);
+
+#endif
