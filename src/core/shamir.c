@@ -21,9 +21,10 @@
 
 /*
  * libgfshare draws its polynomial coefficients through a global function
- * pointer that returns nothing. We point it at OpenSSL's CSPRNG and record
- * a failure per thread, so the caller can refuse shares built on bad
- * randomness.
+ * pointer that returns nothing, and also calls it to scrub its buffers in
+ * gfshare_ctx_free (so it must be set before combining too). We point it
+ * at OpenSSL's CSPRNG and record a failure per thread, so the caller can
+ * refuse shares built on bad randomness.
  */
 static pthread_once_t shamir_once = PTHREAD_ONCE_INIT;
 static _Thread_local bool shamir_rand_failed;
@@ -162,6 +163,8 @@ err_t shamir_combine(const struct buf *shares, size_t n, struct buf *secret)
 	rc = shamir_check(shares, n, xs);
 	if (rc != ERR_OK)
 		return rc;
+	if (pthread_once(&shamir_once, shamir_install_rand) != 0)
+		return ERR_INTERNAL;
 	len = shares[0].len - 1;
 	rc = buf_reserve(secret, len);
 	if (rc != ERR_OK)

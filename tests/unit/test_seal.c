@@ -420,6 +420,37 @@ static void test_survives_new_instance(void **state)
 	buf_release(&first[1]);
 }
 
+static void test_malformed_config(void **state)
+{
+	struct fixture *f = *state;
+	const char *bad[] = {"",
+	                     "not json",
+	                     "[]",
+	                     "{\"secret_shares\":5}",
+	                     "{\"secret_shares\":\"5\",\"secret_threshold\":3}",
+	                     "{\"secret_shares\":5,\"secret_threshold\":9}",
+	                     "{\"secret_shares\":4294967301,"
+	                     "\"secret_threshold\":3}"};
+	bool initialized, unsealed;
+	uint8_t key[SEAL_KEY_LEN + 1] = {1};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(
+		    storage_put(&f->phys->base, BARRIER_SEAL_CONFIG_PATH,
+		                (const uint8_t *)bad[i], strlen(bad[i])),
+		    ERR_OK);
+		assert_int_equal(seal_config(f->s, &initialized, NULL, NULL),
+		                 ERR_INTERNAL);
+		assert_int_equal(seal_submit(f->s, key, sizeof(key), &unsealed,
+		                             f->err, sizeof(f->err)),
+		                 ERR_INTERNAL);
+		assert_int_equal(seal_initialize(f->s, 3, 2, f->keys, f->err,
+		                                 sizeof(f->err)),
+		                 ERR_INTERNAL);
+		assert_int_equal(f->keys[0].len, 0);
+	}
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -435,6 +466,7 @@ int main(void)
 	    T(test_failed_init_stores_nothing),
 	    T(test_seal_and_unseal_again),
 	    T(test_survives_new_instance),
+	    T(test_malformed_config),
 	};
 #undef T
 
