@@ -790,33 +790,64 @@ static err_t sqlite_create_file(const char *path, char *errmsg, size_t errlen)
 	return ERR_OK;
 }
 
-/* Switches to WAL and creates or checks the schema. */
-static err_t sqlite_setup(struct sqlite_store *s, char *errmsg, size_t errlen)
+/* WAL lets readers run beside the writer; refuse a file that cannot. */
+static err_t sqlite_enable_wal(struct sqlite_store *s, char *errmsg,
+                               size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
-	const char *step = "enable wal";
-	int rc, version = -1;
+	const char *mode = NULL;
+	int rc;
 
 	rc = sqlite3_prepare_v2(s->wdb, "PRAGMA journal_mode = WAL", -1, &st,
 	                        NULL);
-	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW &&
-	    sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "wal"))
-		rc = SQLITE_CANTOPEN;
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
-		goto fail;
-
-	step = "read schema";
-	if ((rc = sqlite3_exec(s->wdb, "BEGIN IMMEDIATE", NULL, NULL, NULL)) !=
-	    0)
-		goto fail;
-	rc = sqlite3_prepare_v2(s->wdb, "PRAGMA user_version", -1, &st, NULL);
 	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		version = sqlite3_column_int(st, 0);
+		mode = (const char *)sqlite3_column_text(st, 0);
+	if (rc != SQLITE_ROW) {
+		backend_errmsg(errmsg, errlen,
+		               "sqlite storage: cannot open \"%s\": %s",
+		               s->path, sqlite3_errmsg(s->wdb));
+		sqlite3_finalize(st);
+		return sqlite_fail(s->wdb, rc, "enable wal");
+	}
+	if (mode == NULL || sqlite3_stricmp(mode, "wal") != 0) {
+		backend_errmsg(errmsg, errlen,
+		               "sqlite storage: \"%s\" cannot use WAL mode "
+		               "(journal mode stays \"%s\")",
+		               s->path, mode ? mode : "unknown");
+		sqlite3_finalize(st);
+		return ERR_STORAGE;
+	}
 	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
-		goto fail;
-	if (version > SQLITE_SCHEMA_VERSION) {
+	return ERR_OK;
+}
+
+/* Reads PRAGMA user_version inside the caller's transaction. */
+static int sqlite_user_version(sqlite3 *db, int *version)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*version = sqlite3_column_int(st, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * Creates the schema on a new file, or checks an existing one. Later
+ * versions migrate here, one step per version, inside this transaction.
+ */
+static err_t sqlite_schema(struct sqlite_store *s, char *errmsg, size_t errlen)
+{
+	int rc, version = -1;
+
+	rc = sqlite3_exec(s->wdb, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite_user_version(s->wdb, &version);
+	if (rc == SQLITE_OK && version > SQLITE_SCHEMA_VERSION) {
 		sqlite3_exec(s->wdb, "ROLLBACK", NULL, NULL, NULL);
 		backend_errmsg(errmsg, errlen,
 		               "sqlite storage: \"%s\" has schema version %d, "
@@ -824,27 +855,23 @@ static err_t sqlite_setup(struct sqlite_store *s, char *errmsg, size_t errlen)
 		               s->path, version, SQLITE_SCHEMA_VERSION);
 		return ERR_CONFLICT;
 	}
+	if (rc == SQLITE_OK && version == 0)
+		rc = sqlite3_exec(s->wdb,
+		                  "CREATE TABLE IF NOT EXISTS entries ("
+		                  "key TEXT PRIMARY KEY, value BLOB NOT NULL) "
+		                  "WITHOUT ROWID; PRAGMA user_version = 1",
+		                  NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(s->wdb, "COMMIT", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		return ERR_OK;
 
-	/* Later versions migrate here, one step per version. */
-	step = "create schema";
-	if (version == 0 &&
-	    (rc = sqlite3_exec(s->wdb,
-	                       "CREATE TABLE IF NOT EXISTS entries ("
-	                       "key TEXT PRIMARY KEY, value BLOB NOT NULL) "
-	                       "WITHOUT ROWID; PRAGMA user_version = 1",
-	                       NULL, NULL, NULL)) != SQLITE_OK)
-		goto fail;
-	if ((rc = sqlite3_exec(s->wdb, "COMMIT", NULL, NULL, NULL)) !=
-	    SQLITE_OK)
-		goto fail;
-	return ERR_OK;
-fail:
 	backend_errmsg(errmsg, errlen,
-	               "sqlite storage: cannot %s in \"%s\": %s", step, s->path,
+	               "sqlite storage: cannot set up \"%s\": %s", s->path,
 	               sqlite3_errmsg(s->wdb));
 	if (!sqlite3_get_autocommit(s->wdb))
 		sqlite3_exec(s->wdb, "ROLLBACK", NULL, NULL, NULL);
-	return sqlite_fail(s->wdb, rc, step);
+	return sqlite_fail(s->wdb, rc, "schema");
 }
 
 static err_t sqlite_store_new(struct sqlite_store **out)
@@ -907,7 +934,8 @@ err_t sqlite_open(json_t *config, struct storage **out, char *errmsg,
 	err = sqlite_connect(s, false, &s->wdb, errmsg, errlen);
 	if (err != ERR_OK)
 		goto out;
-	if ((err = sqlite_setup(s, errmsg, errlen)) != ERR_OK)
+	if ((err = sqlite_enable_wal(s, errmsg, errlen)) != ERR_OK ||
+	    (err = sqlite_schema(s, errmsg, errlen)) != ERR_OK)
 		goto out;
 	err = sqlite_prepare_all(s->wdb, writer_sql, s->wstmt, W__N);
 	if (err != ERR_OK) {
