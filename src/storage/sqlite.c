@@ -11,15 +11,23 @@
  *    and is only an explicit, logged opt-in.
  * 2. One process per file: an exclusive flock on "<path>.lock", held for
  *    the life of the backend, refuses a second server at open.
- * 3. All writes go through one connection guarded by write_mu; reads use
- *    a pool of other connections, so a reader never waits behind the
- *    writer's fsync (WAL lets readers see the last committed state).
+ * 3. All writes go through one connection, used only by the writer thread
+ *    (and by open/free while that thread does not run). Reads use a pool of
+ *    other connections, so a reader never waits behind the writer's fsync
+ *    (WAL lets readers see the last committed state).
  * 4. Keys and values reach SQL only as bound parameters.
- * 5. Once a commit failed with an I/O error (a failed fsync among them),
- *    memory may disagree with disk: the backend refuses every later write
- *    (write_failed) instead of trusting a retry. Reads go on. Disk full is
- *    not sticky: SQLite rolls back cleanly and writes work again once space
- *    is freed.
+ * 5. Once an fsync failed, the kernel may have dropped the unsynced pages
+ *    and memory may disagree with disk: the backend refuses every later
+ *    write (write_failed) instead of trusting a retry. Reads go on. Other
+ *    write errors (disk full among them) are not sticky: SQLite rolls back
+ *    cleanly and writes work again once space is freed.
+ * 6. Group commit: callers queue their commit as a job and sleep; the
+ *    writer thread takes every job queued so far and applies them in one
+ *    transaction, each under its own savepoint, so one fsync acknowledges
+ *    them all. A job's own failure rolls back only that job; a lost
+ *    transaction or a failed COMMIT fails every job of the batch. A job is
+ *    marked done only after the COMMIT returned, so ERR_OK still means
+ *    durable.
  */
 #include "storage/sqlite.h"
 
@@ -41,6 +49,8 @@
 #define SQLITE_DEFAULT_BUSY_MS  5000
 #define SQLITE_MAX_BUSY_MS      600000
 #define SQLITE_READER_POOL_IDLE 16
+#define SQLITE_BATCH_MAX_JOBS   256
+#define SQLITE_BATCH_MAX_OPS    4096
 
 static const char *const reader_sql[] = {
     "SELECT value FROM entries WHERE key = ?1",
@@ -87,6 +97,8 @@ struct sqlite_job {
 	const struct storage_op *ops;
 	size_t n;
 	err_t rc;
+	bool done;           /* set by the writer, under queue_mu */
+	pthread_cond_t cond; /* the caller sleeps on it until done */
 	struct sqlite_job *next;
 };
 
@@ -97,10 +109,17 @@ struct sqlite_store {
 	int busy_ms;
 	bool sync_full;
 
-	pthread_mutex_t write_mu; /* guards wdb, wstmt, write_failed */
+	/* Owned by the writer thread once it runs. */
 	sqlite3 *wdb;
 	sqlite3_stmt *wstmt[W__N];
 	bool write_failed;
+
+	pthread_mutex_t queue_mu; /* guards head, tail, stopping, job.done */
+	pthread_cond_t queue_cond;
+	struct sqlite_job *head, *tail;
+	bool stopping;
+	pthread_t writer;
+	bool writer_running;
 
 	pthread_mutex_t pool_mu; /* guards idle, idle_count */
 	struct sqlite_reader *idle;
@@ -438,8 +457,8 @@ static void sqlite_jobs_fail(struct sqlite_job *jobs, err_t err)
 /*
  * Commits a chain of jobs as one transaction; sets each job's rc. A job
  * whose own operations fail is rolled back to its savepoint alone; if the
- * transaction itself is lost or the commit fails, every job fails. Called
- * with write_mu held.
+ * transaction itself is lost or the commit fails, every job fails. Runs
+ * on the writer thread only.
  */
 static void sqlite_run_batch(struct sqlite_store *s, struct sqlite_job *jobs)
 {
@@ -475,31 +494,97 @@ static void sqlite_run_batch(struct sqlite_store *s, struct sqlite_job *jobs)
 	err = sqlite_fail(s->wdb, rc, "commit");
 	if (!sqlite3_get_autocommit(s->wdb))
 		sqlite_run(s->wdb, s->wstmt[W_ROLLBACK], "rollback");
-	if ((rc & 0xff) == SQLITE_IOERR) {
+	if (rc == SQLITE_IOERR_FSYNC || rc == SQLITE_IOERR_DIR_FSYNC) {
 		s->write_failed = true;
-		log_error("storage", "sqlite: refusing further writes after an "
-		                     "i/o error on commit; check the disk and "
-		                     "restart the server");
+		log_error("storage", "sqlite: refusing further writes after a "
+		                     "failed fsync; check the disk and restart "
+		                     "the server");
 	}
 	sqlite_jobs_fail(jobs, err);
+}
+
+/* Detaches the first jobs of the queue, up to the batch limits. */
+static struct sqlite_job *sqlite_take_batch(struct sqlite_store *s)
+{
+	struct sqlite_job *batch = s->head, *last = s->head;
+	size_t jobs = 1, ops = last->n;
+
+	while (last->next != NULL && jobs < SQLITE_BATCH_MAX_JOBS &&
+	       ops < SQLITE_BATCH_MAX_OPS) {
+		last = last->next;
+		jobs++;
+		ops += last->n;
+	}
+	s->head = last->next;
+	if (s->head == NULL)
+		s->tail = NULL;
+	last->next = NULL;
+	return batch;
+}
+
+/*
+ * The writer thread: while a batch commits (and fsyncs), new jobs pile up
+ * in the queue and form the next batch; no timer delays a lone writer.
+ */
+static void *sqlite_writer_main(void *arg)
+{
+	struct sqlite_store *s = arg;
+	struct sqlite_job *batch, *next;
+
+	pthread_mutex_lock(&s->queue_mu);
+	for (;;) {
+		while (s->head == NULL && !s->stopping)
+			pthread_cond_wait(&s->queue_cond, &s->queue_mu);
+		if (s->head == NULL)
+			break;
+		batch = sqlite_take_batch(s);
+		pthread_mutex_unlock(&s->queue_mu);
+
+		sqlite_run_batch(s, batch);
+
+		/* A job lives on its caller's stack: no touching after done. */
+		pthread_mutex_lock(&s->queue_mu);
+		for (; batch != NULL; batch = next) {
+			next = batch->next;
+			batch->done = true;
+			pthread_cond_signal(&batch->cond);
+		}
+	}
+	pthread_mutex_unlock(&s->queue_mu);
+	return NULL;
 }
 
 static err_t sqlite_commit(struct storage *base, const struct storage_op *ops,
                            size_t n)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
-	struct sqlite_job job = {ops, n, ERR_OK, NULL};
+	struct sqlite_job job = {.ops = ops, .n = n, .rc = ERR_OK};
 	err_t err;
 
-	/* A bad operation fails its own caller, before any SQL runs. */
+	/* A bad operation fails its own caller, before it can join a batch. */
 	if ((err = backend_check_ops(ops, n)) != ERR_OK)
 		return err;
 	if (n == 0)
 		return ERR_OK;
+	if (pthread_cond_init(&job.cond, NULL) != 0)
+		return ERR_NOMEM;
 
-	pthread_mutex_lock(&s->write_mu);
-	sqlite_run_batch(s, &job);
-	pthread_mutex_unlock(&s->write_mu);
+	pthread_mutex_lock(&s->queue_mu);
+	if (s->stopping) {
+		job.rc = ERR_UNAVAILABLE;
+	} else {
+		if (s->tail != NULL)
+			s->tail->next = &job;
+		else
+			s->head = &job;
+		s->tail = &job;
+		pthread_cond_signal(&s->queue_cond);
+		while (!job.done)
+			pthread_cond_wait(&job.cond, &s->queue_mu);
+	}
+	pthread_mutex_unlock(&s->queue_mu);
+
+	pthread_cond_destroy(&job.cond);
 	return job.rc;
 }
 
@@ -527,6 +612,16 @@ static void sqlite_free(struct storage *base)
 
 	if (s == NULL)
 		return;
+
+	/* The writer drains the jobs already queued, then exits. */
+	if (s->writer_running) {
+		pthread_mutex_lock(&s->queue_mu);
+		s->stopping = true;
+		pthread_cond_signal(&s->queue_cond);
+		pthread_mutex_unlock(&s->queue_mu);
+		pthread_join(s->writer, NULL);
+	}
+
 	while ((r = s->idle) != NULL) {
 		s->idle = r->next;
 		sqlite_reader_free(r);
@@ -536,7 +631,8 @@ static void sqlite_free(struct storage *base)
 	sqlite3_close(s->wdb);
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
-	pthread_mutex_destroy(&s->write_mu);
+	pthread_cond_destroy(&s->queue_cond);
+	pthread_mutex_destroy(&s->queue_mu);
 	pthread_mutex_destroy(&s->pool_mu);
 	free(s->path);
 	free(s);
@@ -694,33 +790,64 @@ static err_t sqlite_create_file(const char *path, char *errmsg, size_t errlen)
 	return ERR_OK;
 }
 
-/* Switches to WAL and creates or checks the schema. */
-static err_t sqlite_setup(struct sqlite_store *s, char *errmsg, size_t errlen)
+/* WAL lets readers run beside the writer; refuse a file that cannot. */
+static err_t sqlite_enable_wal(struct sqlite_store *s, char *errmsg,
+                               size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
-	const char *step = "enable wal";
-	int rc, version = -1;
+	const char *mode = NULL;
+	int rc;
 
 	rc = sqlite3_prepare_v2(s->wdb, "PRAGMA journal_mode = WAL", -1, &st,
 	                        NULL);
-	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW &&
-	    sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "wal"))
-		rc = SQLITE_CANTOPEN;
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
-		goto fail;
-
-	step = "read schema";
-	if ((rc = sqlite3_exec(s->wdb, "BEGIN IMMEDIATE", NULL, NULL, NULL)) !=
-	    0)
-		goto fail;
-	rc = sqlite3_prepare_v2(s->wdb, "PRAGMA user_version", -1, &st, NULL);
 	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		version = sqlite3_column_int(st, 0);
+		mode = (const char *)sqlite3_column_text(st, 0);
+	if (rc != SQLITE_ROW) {
+		backend_errmsg(errmsg, errlen,
+		               "sqlite storage: cannot open \"%s\": %s",
+		               s->path, sqlite3_errmsg(s->wdb));
+		sqlite3_finalize(st);
+		return sqlite_fail(s->wdb, rc, "enable wal");
+	}
+	if (mode == NULL || sqlite3_stricmp(mode, "wal") != 0) {
+		backend_errmsg(errmsg, errlen,
+		               "sqlite storage: \"%s\" cannot use WAL mode "
+		               "(journal mode stays \"%s\")",
+		               s->path, mode ? mode : "unknown");
+		sqlite3_finalize(st);
+		return ERR_STORAGE;
+	}
 	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
-		goto fail;
-	if (version > SQLITE_SCHEMA_VERSION) {
+	return ERR_OK;
+}
+
+/* Reads PRAGMA user_version inside the caller's transaction. */
+static int sqlite_user_version(sqlite3 *db, int *version)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*version = sqlite3_column_int(st, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * Creates the schema on a new file, or checks an existing one. Later
+ * versions migrate here, one step per version, inside this transaction.
+ */
+static err_t sqlite_schema(struct sqlite_store *s, char *errmsg, size_t errlen)
+{
+	int rc, version = -1;
+
+	rc = sqlite3_exec(s->wdb, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite_user_version(s->wdb, &version);
+	if (rc == SQLITE_OK && version > SQLITE_SCHEMA_VERSION) {
 		sqlite3_exec(s->wdb, "ROLLBACK", NULL, NULL, NULL);
 		backend_errmsg(errmsg, errlen,
 		               "sqlite storage: \"%s\" has schema version %d, "
@@ -728,46 +855,47 @@ static err_t sqlite_setup(struct sqlite_store *s, char *errmsg, size_t errlen)
 		               s->path, version, SQLITE_SCHEMA_VERSION);
 		return ERR_CONFLICT;
 	}
+	if (rc == SQLITE_OK && version == 0)
+		rc = sqlite3_exec(s->wdb,
+		                  "CREATE TABLE IF NOT EXISTS entries ("
+		                  "key TEXT PRIMARY KEY, value BLOB NOT NULL) "
+		                  "WITHOUT ROWID; PRAGMA user_version = 1",
+		                  NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(s->wdb, "COMMIT", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		return ERR_OK;
 
-	/* Later versions migrate here, one step per version. */
-	step = "create schema";
-	if (version == 0 &&
-	    (rc = sqlite3_exec(s->wdb,
-	                       "CREATE TABLE IF NOT EXISTS entries ("
-	                       "key TEXT PRIMARY KEY, value BLOB NOT NULL) "
-	                       "WITHOUT ROWID; PRAGMA user_version = 1",
-	                       NULL, NULL, NULL)) != SQLITE_OK)
-		goto fail;
-	if ((rc = sqlite3_exec(s->wdb, "COMMIT", NULL, NULL, NULL)) !=
-	    SQLITE_OK)
-		goto fail;
-	return ERR_OK;
-fail:
 	backend_errmsg(errmsg, errlen,
-	               "sqlite storage: cannot %s in \"%s\": %s", step, s->path,
+	               "sqlite storage: cannot set up \"%s\": %s", s->path,
 	               sqlite3_errmsg(s->wdb));
 	if (!sqlite3_get_autocommit(s->wdb))
 		sqlite3_exec(s->wdb, "ROLLBACK", NULL, NULL, NULL);
-	return sqlite_fail(s->wdb, rc, step);
+	return sqlite_fail(s->wdb, rc, "schema");
 }
 
 static err_t sqlite_store_new(struct sqlite_store **out)
 {
 	struct sqlite_store *s = calloc(1, sizeof(*s));
+	int qm, qc, pm;
 
 	*out = NULL;
 	if (s == NULL)
 		return ERR_NOMEM;
+	qm = pthread_mutex_init(&s->queue_mu, NULL);
+	qc = pthread_cond_init(&s->queue_cond, NULL);
+	pm = pthread_mutex_init(&s->pool_mu, NULL);
+	if (qm != 0 || qc != 0 || pm != 0) {
+		if (qm == 0)
+			pthread_mutex_destroy(&s->queue_mu);
+		if (qc == 0)
+			pthread_cond_destroy(&s->queue_cond);
+		if (pm == 0)
+			pthread_mutex_destroy(&s->pool_mu);
+		free(s);
+		return ERR_NOMEM;
+	}
 	s->lock_fd = -1;
-	if (pthread_mutex_init(&s->write_mu, NULL) != 0) {
-		free(s);
-		return ERR_NOMEM;
-	}
-	if (pthread_mutex_init(&s->pool_mu, NULL) != 0) {
-		pthread_mutex_destroy(&s->write_mu);
-		free(s);
-		return ERR_NOMEM;
-	}
 	s->base.ops = &sqlite_ops;
 	s->base.type = "sqlite";
 	*out = s;
@@ -806,7 +934,8 @@ err_t sqlite_open(json_t *config, struct storage **out, char *errmsg,
 	err = sqlite_connect(s, false, &s->wdb, errmsg, errlen);
 	if (err != ERR_OK)
 		goto out;
-	if ((err = sqlite_setup(s, errmsg, errlen)) != ERR_OK)
+	if ((err = sqlite_enable_wal(s, errmsg, errlen)) != ERR_OK ||
+	    (err = sqlite_schema(s, errmsg, errlen)) != ERR_OK)
 		goto out;
 	err = sqlite_prepare_all(s->wdb, writer_sql, s->wstmt, W__N);
 	if (err != ERR_OK) {
@@ -814,6 +943,12 @@ err_t sqlite_open(json_t *config, struct storage **out, char *errmsg,
 		               "sqlite storage: cannot prepare statements");
 		goto out;
 	}
+
+	if (pthread_create(&s->writer, NULL, sqlite_writer_main, s) != 0) {
+		err = ERR_NOMEM;
+		goto out;
+	}
+	s->writer_running = true;
 
 	if (!s->sync_full)
 		log_warn("storage",
@@ -844,7 +979,8 @@ err_t sqlite_check_integrity(struct storage *base, char *errmsg, size_t errlen)
 		return err == ERR_NOMEM ? err : ERR_STORAGE;
 	}
 
-	rc = sqlite3_prepare_v2(r->db, "PRAGMA integrity_check", -1, &st, NULL);
+	rc = sqlite3_prepare_v2(r->db, "PRAGMA integrity_check(20)", -1, &st,
+	                        NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {

@@ -9,12 +9,14 @@
 #include <dirent.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -663,6 +665,84 @@ static void test_sqlite_not_a_database(void **state)
 	remove_dir(t.dir);
 }
 
+/*
+ * A file size limit makes the WAL write fail like a full disk would: the
+ * write is refused, reads go on, and writes work again once room is back.
+ */
+static void test_sqlite_write_failure_recovers(void **state)
+{
+	struct storage *s = NULL;
+	struct rlimit old, small;
+	size_t big_len = (size_t)1 << 20;
+	uint8_t *big = calloc(1, big_len);
+	struct tmpdir t;
+	char errmsg[256];
+	err_t rc;
+
+	(void)state;
+	assert_non_null(big);
+	tmpdir_make(&t);
+	assert_int_equal(open_sqlite(t.path, &s, errmsg, sizeof(errmsg)),
+	                 ERR_OK);
+	put_str(s, "before", "v");
+
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	small = old;
+	small.rlim_cur = 256 << 10;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+	rc = storage_put(s, "big", big, big_len);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+
+	assert_int_equal(rc, ERR_STORAGE);
+	assert_missing(s, "big");
+	assert_value(s, "before", "v", 1);
+	assert_int_equal(storage_put(s, "big", big, big_len), ERR_OK);
+	assert_value(s, "big", big, big_len);
+	assert_int_equal(sqlite_check_integrity(s, errmsg, sizeof(errmsg)),
+	                 ERR_OK);
+	storage_free(s);
+	free(big);
+	remove_dir(t.dir);
+}
+
+/* Damage in the middle of the file is what the integrity check is for. */
+static void test_sqlite_integrity_detects_damage(void **state)
+{
+	struct storage *s = NULL;
+	struct tmpdir t;
+	char errmsg[256] = "", key[32], junk[4096];
+	FILE *fp;
+	int i;
+
+	(void)state;
+	tmpdir_make(&t);
+	assert_int_equal(open_sqlite(t.path, &s, errmsg, sizeof(errmsg)),
+	                 ERR_OK);
+	for (i = 0; i < 2000; i++) {
+		snprintf(key, sizeof(key), "key/%05d", i);
+		put_str(s, key, "some value that fills pages");
+	}
+	storage_free(s);
+
+	/* Closing checkpointed everything into the main file. */
+	memset(junk, 0x5a, sizeof(junk));
+	fp = fopen(t.path, "r+");
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, 4096 * 3 + 64, SEEK_SET), 0);
+	assert_int_equal(fwrite(junk, 1, 1024, fp), 1024);
+	fclose(fp);
+
+	assert_int_equal(open_sqlite(t.path, &s, errmsg, sizeof(errmsg)),
+	                 ERR_OK);
+	assert_int_equal(sqlite_check_integrity(s, errmsg, sizeof(errmsg)),
+	                 ERR_STORAGE);
+	assert_true(errmsg[0] != '\0');
+	storage_free(s);
+	remove_dir(t.dir);
+}
+
 static void test_sqlite_integrity_wrong_backend(void **state)
 {
 	struct storage *s = NULL;
@@ -765,6 +845,8 @@ int main(void)
 	    cmocka_unit_test(test_sqlite_file_modes),
 	    cmocka_unit_test(test_sqlite_config_errors),
 	    cmocka_unit_test(test_sqlite_not_a_database),
+	    cmocka_unit_test(test_sqlite_write_failure_recovers),
+	    cmocka_unit_test(test_sqlite_integrity_detects_damage),
 	    cmocka_unit_test(test_sqlite_integrity_wrong_backend),
 	    cmocka_unit_test(test_view_isolation),
 	    cmocka_unit_test(test_view_bad_prefix),
