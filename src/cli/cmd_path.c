@@ -139,6 +139,8 @@ static int write_body(int argc, char **argv, bool force, json_t **out)
 	if (argc == 0 && !force)
 		return command_usage_error(write_usage,
 		                           "Must supply data or use -force");
+	if (argc == 0)
+		return COMMAND_EXIT_OK; /* forced: a request without a body */
 	rc = args_parse_kv(argc, argv, stdin, out, &msg);
 	if (rc == ERR_INVALID)
 		code = command_usage_error(write_usage, buf_str(&msg));
