@@ -526,6 +526,7 @@ static void test_operator_init(void **state)
 static void test_operator_unseal_seal(void **state)
 {
 	FILE *in = tmpfile();
+	char v[64];
 	int saved;
 
 	(void)state;
@@ -552,6 +553,10 @@ static void test_operator_unseal_seal(void **state)
 	assert_int_equal(cli("operator", "seal", NULL), 0);
 	assert_string_equal(run.out, "Success! Vault is sealed.\n");
 	assert_string_equal(last()->line, "PUT /v1/sys/seal HTTP/1.1");
+	/* No body, so no form type either (libcurl's default for PUT data). */
+	assert_null(header(last(), "Content-Type", v, sizeof(v)));
+	assert_string_equal(header(last(), "Content-Length", v, sizeof(v)),
+	                    "0");
 }
 
 static void test_operator_rotate(void **state)
