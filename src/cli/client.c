@@ -252,7 +252,8 @@ static size_t client_on_body(char *p, size_t size, size_t n, void *arg)
 
 /*
  * Frees the header list after wiping each line: curl copies our strings,
- * and one of them carries the token.
+ * and one of them carries the token. (libcurl's own copy of the request it
+ * sends is not ours to wipe; see the note in client.h.)
  */
 static void client_headers_free(struct curl_slist *list)
 {
@@ -285,6 +286,7 @@ static err_t client_add_header(struct curl_slist **list, const char *name,
 static err_t client_headers(const struct client *c, bool has_body,
                             struct curl_slist **out)
 {
+	struct curl_slist *next;
 	err_t rc;
 
 	*out = NULL;
@@ -295,6 +297,14 @@ static err_t client_headers(const struct client *c, bool has_body,
 		rc = client_add_header(out, "X-Vault-Namespace", c->namespace);
 	if (rc == ERR_OK && has_body)
 		rc = client_add_header(out, "Content-Type", "application/json");
+	/* Without a body, drop the form type libcurl would announce. */
+	if (rc == ERR_OK && !has_body) {
+		next = curl_slist_append(*out, "Content-Type:");
+		if (next == NULL)
+			rc = ERR_NOMEM;
+		else
+			*out = next;
+	}
 	return rc;
 }
 
@@ -388,6 +398,7 @@ static err_t client_perform(CURL *h, const char *method, json_t *body,
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 
 	cc = curl_easy_perform(h);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
 	if (cc != CURLE_OK) {
 		buf_printf(msg, "%s",
 		           errbuf[0] ? errbuf : curl_easy_strerror(cc));

@@ -42,6 +42,23 @@ static const char delete_usage[] =
     "\n"
     "  Deletes the data at PATH. Deleting what does not exist succeeds.\n";
 
+/* Appends one "k=v" pair, both sides percent-encoded. */
+static err_t path_query_pair(const char *arg, const char *eq, struct buf *out)
+{
+	struct buf key = BUF_INIT;
+	err_t rc;
+
+	rc = buf_append(&key, arg, (size_t)(eq - arg));
+	if (rc == ERR_OK)
+		rc = client_escape_component(buf_str(&key), out);
+	if (rc == ERR_OK)
+		rc = buf_append_byte(out, '=');
+	if (rc == ERR_OK)
+		rc = client_escape_component(eq + 1, out);
+	buf_release(&key);
+	return rc;
+}
+
 /* Turns K=V arguments into an encoded query string. */
 static err_t path_query(int argc, char **argv, struct buf *out, struct buf *msg)
 {
@@ -58,19 +75,8 @@ static err_t path_query(int argc, char **argv, struct buf *out, struct buf *msg)
 		}
 		if (i > 0)
 			rc = buf_append_byte(out, '&');
-		if (rc == ERR_OK) {
-			struct buf key = BUF_INIT;
-
-			rc = buf_append(&key, argv[i], (size_t)(eq - argv[i]));
-			if (rc == ERR_OK)
-				rc =
-				    client_escape_component(buf_str(&key), out);
-			if (rc == ERR_OK)
-				rc = buf_append_byte(out, '=');
-			if (rc == ERR_OK)
-				rc = client_escape_component(eq + 1, out);
-			buf_release(&key);
-		}
+		if (rc == ERR_OK)
+			rc = path_query_pair(argv[i], eq, out);
 	}
 	return rc;
 }
@@ -139,6 +145,8 @@ static int write_body(int argc, char **argv, bool force, json_t **out)
 	if (argc == 0 && !force)
 		return command_usage_error(write_usage,
 		                           "Must supply data or use -force");
+	if (argc == 0)
+		return COMMAND_EXIT_OK; /* forced: a request without a body */
 	rc = args_parse_kv(argc, argv, stdin, out, &msg);
 	if (rc == ERR_INVALID)
 		code = command_usage_error(write_usage, buf_str(&msg));

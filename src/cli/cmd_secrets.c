@@ -155,10 +155,10 @@ static int secrets_body(const char *usage, const struct secrets_settings *s,
 	*out = json_object();
 	if (*out == NULL)
 		return command_fail("building the request", "out of memory");
-	rc = type ? (json_object_set_new(*out, "type", json_string(type))
-	                 ? ERR_INVALID
-	                 : ERR_OK)
-	          : ERR_OK;
+	rc = ERR_OK;
+	if (type != NULL &&
+	    json_object_set_new(*out, "type", json_string(type)))
+		rc = ERR_INVALID;
 	if (rc == ERR_OK)
 		rc = secrets_fill(s, *out, type != NULL, &msg);
 	if (rc != ERR_OK) {
