@@ -564,6 +564,8 @@ static void test_v2_list_and_delete_all(void **state)
 	expect_json(out, "{\"keys\": [\"b\", \"c/\"]}");
 	json_decref(out);
 	expect_error(m, OP_LIST, "metadata/zzz", NULL, ERR_NOT_FOUND, NULL);
+	expect_invalid(m, OP_LIST, "metadata/a/../", NULL);
+	expect_invalid(m, OP_LIST, "metadata//a", NULL);
 
 	expect_204(m, OP_DELETE, "metadata/a/b", NULL);
 	expect_error(m, OP_READ, "data/a/b", NULL, ERR_NOT_FOUND, NULL);
@@ -825,8 +827,9 @@ static void test_v2_cas_race(void **state)
 			continue;
 		}
 		assert_int_equal(r[i].rc, ERR_INVALID);
-		assert_string_equal(r[i].msg, "check-and-set parameter did "
-		                              "not match the current version");
+		assert_string_equal(
+		    r[i].msg,
+		    "check-and-set parameter did not match the current version");
 	}
 	assert_int_equal(wins, 1);
 	out = expect_data(m, OP_READ, "metadata/race", NULL);
@@ -865,6 +868,7 @@ static void test_v1_read_write_list_delete(void **state)
 	json_decref(out);
 	expect_error(m, OP_LIST, "nothing/", NULL, ERR_NOT_FOUND, NULL);
 	expect_error(m, OP_LIST, "app/x", NULL, ERR_NOT_FOUND, NULL);
+	expect_invalid(m, OP_LIST, "../", NULL);
 
 	expect_204(m, OP_DELETE, "app/x", NULL);
 	expect_error(m, OP_READ, "app/x", NULL, ERR_NOT_FOUND, NULL);
