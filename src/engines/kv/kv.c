@@ -6,6 +6,11 @@
  * already mapped the aliases "kv-v1", "generic" and "kv-v2" onto it. The
  * storage layouts of the two versions are described at the top of kv1.c
  * and kv2_store.c.
+ *
+ * Known shortcoming: secret values pass through jansson objects, whose
+ * memory is freed without being wiped unless the process installs wiping
+ * allocators with json_set_alloc_funcs; kv wipes only the serialised
+ * copies it owns (storage buffers and JSON text).
  */
 #include "engines/kv/kv.h"
 
@@ -65,11 +70,20 @@ err_t kv_list_prefix(const char *base, const char *path, struct buf *out,
                      struct response *resp)
 {
 	size_t n = strlen(path);
+	err_t rc;
 
-	if (n > KV_MAX_PATH)
-		return response_error(resp, ERR_INVALID,
-		                      "secret path is longer than %d bytes",
-		                      KV_MAX_PATH);
+	/* "" is the root; otherwise "a/b" and "a/b/" name one directory. */
+	if (n > 0) {
+		struct buf dir = BUF_INIT;
+		rc = buf_append(&dir, path, path[n - 1] == '/' ? n - 1 : n);
+		if (rc == ERR_OK)
+			rc = kv_check_path(buf_str(&dir), resp);
+		else
+			rc = response_error(resp, rc, NULL);
+		buf_release(&dir);
+		if (rc != ERR_OK)
+			return rc;
+	}
 	if (buf_append_str(out, base) != ERR_OK ||
 	    buf_append(out, path, n) != ERR_OK ||
 	    (n > 0 && path[n - 1] != '/' && buf_append_byte(out, '/')))
@@ -92,9 +106,8 @@ err_t kv_load_json(struct storage *s, const char *key, json_t **out,
 
 	obj = json_loadb((const char *)raw.data, raw.len, 0, &jerr);
 	if (obj == NULL || !json_is_object(obj)) {
-		/* The text may be a secret: report where, never what. */
-		log_error("kv", "stored value at line %d is not a json object",
-		          jerr.line);
+		/* The text may be a secret: never log it, nor the key. */
+		log_error("kv", "a stored kv value is not a json object");
 		json_decref(obj);
 		rc = ERR_INTERNAL;
 		goto out;
@@ -142,11 +155,10 @@ static err_t read_version(json_t *options, int *out)
 {
 	const char *s;
 	int64_t v = 1;
-	err_t rc;
 
 	if (param_str(options, "version", &s) == ERR_OK && *s == 0)
 		v = 1;
-	else if ((rc = param_int(options, "version", &v)) == ERR_INVALID)
+	else if (param_int(options, "version", &v) == ERR_INVALID)
 		return ERR_INVALID;
 	if (v != 1 && v != 2)
 		return ERR_INVALID;

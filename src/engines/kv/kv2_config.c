@@ -47,7 +47,8 @@ err_t kv2_config_read(struct mount *m, struct request *req,
 	json_t *data;
 	err_t rc;
 
-	(void)req, (void)path;
+	(void)req;
+	(void)path;
 	if ((rc = kv2_config_load(m->view, &cfg)) != ERR_OK)
 		return response_error(resp, rc, "reading the config failed");
 	format_duration(cfg.delete_after, dva, sizeof(dva));

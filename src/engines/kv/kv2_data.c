@@ -290,7 +290,11 @@ static err_t delete_latest(struct mount *m, const char *path,
 	struct kv2_version *v;
 	int64_t now = kv2_now();
 
-	(void)m, (void)path, (void)b, (void)arg, (void)resp;
+	(void)m;
+	(void)path;
+	(void)b;
+	(void)arg;
+	(void)resp;
 	v = found ? kv2_meta_find(meta, meta->current) : NULL;
 	if (v == NULL || v->destroyed || kv2_version_deleted(v, now))
 		return ERR_OK;

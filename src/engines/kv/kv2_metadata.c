@@ -103,7 +103,9 @@ static err_t edit_meta(struct mount *m, const char *path, struct kv2_meta *meta,
 	struct meta_write *w = arg;
 	err_t rc;
 
-	(void)m, (void)path, (void)b;
+	(void)m;
+	(void)path;
+	(void)b;
 	if (!found && w->patch)
 		return response_error(resp, ERR_NOT_FOUND, NULL);
 	if (!found)

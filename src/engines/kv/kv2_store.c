@@ -198,7 +198,7 @@ static json_t *encode_meta(const struct kv2_meta *meta)
 	}
 	if (list == NULL)
 		return NULL;
-	rec = json_pack("{sb sI sI sO* sI sI sI sI so}", "cas_required",
+	rec = json_pack("{sb sI sI sO? sI sI sI sI so}", "cas_required",
 	                meta->cas_required, "max_versions",
 	                (json_int_t)meta->max_versions, "delete_version_after",
 	                (json_int_t)meta->delete_after, "custom_metadata",

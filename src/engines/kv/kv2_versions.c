@@ -29,8 +29,10 @@ static bool parse_number(const char *s, size_t n, int64_t *out)
 	char *end;
 	long long v;
 
-	while (n > 0 && isspace((unsigned char)*s))
-		s++, n--;
+	while (n > 0 && isspace((unsigned char)*s)) {
+		s++;
+		n--;
+	}
 	while (n > 0 && isspace((unsigned char)s[n - 1]))
 		n--;
 	if (n == 0 || n >= sizeof(tmp) || !isdigit((unsigned char)*s))
