@@ -34,12 +34,16 @@ static err_t cfg_fail(struct cfg_ctx *c, int line, const char *fmt, ...)
 /* Writes "name:line: reason" (or "name: reason" without a line). */
 static err_t cfg_fail(struct cfg_ctx *c, int line, const char *fmt, ...)
 {
-	char reason[256];
+	char reason[256], *p;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
+	/* Keys come from the file; keep the message on one line. */
+	for (p = reason; *p != 0; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	if (c->errmsg == NULL || c->errlen == 0)
 		return ERR_INVALID;
 	if (line > 0)

@@ -229,6 +229,7 @@ static const struct {
     {ST LI "\nstorage_path = \"/x\"", "t.hcl:4: unknown key \"storage_path\""},
     {ST "listener \"tcp\" {\n tls_disable = true\n tls_disabled = true\n}",
      "t.hcl:4: unknown key \"tls_disabled\""},
+    {ST LI "\"x\\ny\" = 1", "t.hcl:3: unknown key \"x?y\""},
     {ST LI "api_addr = \"a\"\napi_addr = \"b\"",
      "t.hcl:4: duplicate key \"api_addr\""},
     {ST "listener \"tcp\" {\n tls_disable = true\n tls_disable = false\n}",
