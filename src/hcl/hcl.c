@@ -65,6 +65,14 @@ struct parser {
 static err_t fail(struct parser *ps, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Quoted keys may hold any character; a message must stay one line. */
+static void scrub(char *s)
+{
+	for (; *s != 0; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
 static err_t fail(struct parser *ps, int line, int col, const char *fmt, ...)
 {
 	va_list ap;
@@ -75,6 +83,7 @@ static err_t fail(struct parser *ps, int line, int col, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(ps->err->msg, sizeof(ps->err->msg), fmt, ap);
 		va_end(ap);
+		scrub(ps->err->msg);
 	}
 	return ERR_INVALID;
 }
@@ -797,18 +806,25 @@ static err_t add_label(struct parser *ps, struct hcl_node *m)
 {
 	char **labels, *label;
 
-	if (m->n_labels >= SIZE_MAX / sizeof(*labels) - 1)
-		return ERR_NOMEM;
+	size_t n = m->n_labels;
+
 	label = text_dup(ps);
 	if (label == NULL)
 		return ERR_NOMEM;
-	labels = realloc(m->labels, (m->n_labels + 1) * sizeof(*labels));
-	if (labels == NULL) {
-		free(label);
-		return ERR_NOMEM;
+	/* The array doubles when its count reaches a power of two, so that
+	 * a line of many labels costs linear time. */
+	if (n == 0 || (n & (n - 1)) == 0) {
+		labels = NULL;
+		if (n < SIZE_MAX / 2 / sizeof(*labels))
+			labels = realloc(m->labels,
+			                 (n ? n * 2 : 1) * sizeof(*labels));
+		if (labels == NULL) {
+			free(label);
+			return ERR_NOMEM;
+		}
+		m->labels = labels;
 	}
-	labels[m->n_labels++] = label;
-	m->labels = labels;
+	m->labels[m->n_labels++] = label;
 	return ERR_OK;
 }
 
@@ -830,7 +846,9 @@ static err_t parse_member(struct parser *ps, struct hcl_node *m)
 		return parse_value(ps, m);
 	}
 
-	while (ps->tok.type == T_STRING) {
+	/* Labels share the key's line: a string on the next line is more
+	 * likely a value whose '=' is missing. */
+	while (ps->tok.type == T_STRING && !ps->tok.nl_before) {
 		rc = add_label(ps, m);
 		if (rc == ERR_OK)
 			rc = next(ps);
@@ -1100,6 +1118,7 @@ static err_t walk_fail(struct block_walk *w, int line, int col,
 		w->err->col = col;
 		snprintf(w->err->msg, sizeof(w->err->msg), "block \"%.40s\" %s",
 		         w->name, what);
+		scrub(w->err->msg);
 	}
 	return ERR_INVALID;
 }

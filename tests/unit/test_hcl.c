@@ -143,6 +143,7 @@ static const struct good_case good[] = {
     /* block forms: no label, two labels, '=' and Allman brace */
     {"a { b = 1 }\nc \"x\" \"y\" { }\nd = { e = 2 }\nf\n{\n}",
      "{a={b=1} c\"x\"\"y\"={} d={e=2} f={}}"},
+    {"x \"1\" \"2\" \"3\" \"4\" \"5\" {}", "{x\"1\"\"2\"\"3\"\"4\"\"5\"={}}"},
     /* keys: bare with - and ., quoted, keyword-looking */
     {"a-b.c_d = 1\n\"quoted key\" = 2\n_x = 3\ntrue = 4",
      "{a-b.c_d=1 quoted key=2 _x=3 true=4}"},
@@ -220,6 +221,8 @@ static const struct bad_case bad[] = {
     {"a = 1\nb", 2, 1, "missing '=' after \"b\""},
     {"x {\n  address \"127.0.0.1\"\n}", 2, 3, "missing '=' after \"address\""},
     {"a\n= 1", 1, 1, "missing '=' after \"a\""},
+    {"a\n\"b\" = 1", 1, 1, "missing '=' after \"a\""},
+    {"\"a\\nb\"", 1, 1, "missing '=' after \"a?b\""},
     {"a = 1\nb =\n2", 2, 3, "missing value for \"b\""},
     {"a =", 1, 3, "missing value for \"a\""},
     {"a = }", 1, 5, "unexpected '}', expected a value"},
