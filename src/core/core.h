@@ -39,4 +39,13 @@ void core_free(struct core *c);
  */
 void core_handle(struct core *c, struct request *req, struct response *resp);
 
+/*
+ * Dev mode: initialises with one key share, unseals, and mounts KV version
+ * 2 at secret/. root_token_id is the root token's value, or NULL for a
+ * random one. On success *unseal_key (base64) and *root_token are heap
+ * strings the caller wipes with secret_free.
+ */
+err_t core_dev_init(struct core *c, const char *root_token_id,
+                    char **unseal_key, char **root_token);
+
 #endif

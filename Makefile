@@ -1,0 +1,58 @@
+# Thin wrapper around CMake for the README's commands.
+#   make run     install what is missing, build, start a server on SQLite
+#   make dev     the same, but an in-memory dev server
+#   make check   install what is missing, build, run every test, also
+#                under AddressSanitizer and UndefinedBehaviorSanitizer
+#   make fuzz    build the libFuzzer targets and run each for a while
+
+JOBS ?= $(shell nproc)
+FUZZ_SECONDS ?= 60
+
+.PHONY: all build deps test-deps run dev check test test-asan fuzz clean
+
+all: build
+
+deps:
+	sh scripts/install-deps.sh build
+
+test-deps:
+	sh scripts/install-deps.sh test
+
+build: deps
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build build -j $(JOBS)
+
+run: build
+	sh scripts/run-local.sh
+
+dev: build
+	./build/coffer server -dev -dev-root-token-id=root
+
+test: test-deps
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build build -j $(JOBS)
+	cd build && ctest --output-on-failure -j $(JOBS)
+
+test-asan: test-deps
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug \
+		-DCOFFER_SANITIZE=ON >/dev/null
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		ctest --output-on-failure -j $(JOBS)
+
+check: test test-asan
+
+fuzz: test-deps
+	CC=clang cmake -S . -B build-fuzz -DCOFFER_FUZZ=ON \
+		-DCMAKE_BUILD_TYPE=Debug >/dev/null
+	cmake --build build-fuzz -j $(JOBS)
+	for f in build-fuzz/fuzz_*; do \
+		name=$$(basename $$f); \
+		mkdir -p build-fuzz/corpus-$$name; \
+		$$f -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus-$$name \
+			tests/fuzz/corpus/$${name#fuzz_} || exit 1; \
+	done
+
+clean:
+	rm -rf build build-asan build-fuzz

@@ -1,0 +1,36 @@
+#!/bin/sh
+# Installs the Debian packages Coffer needs that are missing.
+#   scripts/install-deps.sh build   what building the server needs
+#   scripts/install-deps.sh test    that, plus what the test suite runs
+# Nothing is downloaded from anywhere but Debian's archive.
+set -eu
+
+build="build-essential cmake pkg-config libssl-dev libjansson-dev
+libsqlite3-dev libcurl4-openssl-dev libevent-dev libgfshare-dev"
+test="$build libcmocka-dev clang libclang-rt-14-dev python3 python3-hvac
+openssl sqlite3"
+
+case "${1:-build}" in
+build) want=$build ;;
+test) want=$test ;;
+*) echo "usage: $0 build|test" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $want; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+		grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "missing packages:$missing; run as root to install them" >&2
+	exit 1
+fi
+echo "installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,273 @@
+/*
+ * core.c - the request pipeline and the seal life cycle.
+ *
+ * core_handle: answer the paths that work while sealed; otherwise take the
+ * core lock, refuse if sealed, route to the mount by longest prefix, check
+ * the token, and hand the request to the mount.
+ */
+#define _GNU_SOURCE /* writer-preferring rwlock */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/encoding.h"
+#include "base/log.h"
+#include "base/secret.h"
+#include "core/core_internal.h"
+
+err_t core_new(struct storage *phys, const struct core_options *opts,
+               struct core **out)
+{
+	struct core *c = calloc(1, sizeof(*c));
+	pthread_rwlockattr_t attr;
+	long nsec;
+	err_t rc;
+
+	if (c == NULL)
+		return ERR_NOMEM;
+	c->phys = phys;
+	c->opts = *opts;
+	c->opts.api_addr = NULL;
+	if (opts->api_addr != NULL &&
+	    (c->api_addr = strdup(opts->api_addr)) == NULL) {
+		free(c);
+		return ERR_NOMEM;
+	}
+	time_now(&c->start_time, &nsec);
+
+	/* Seal and mount changes must not starve behind a stream of reads. */
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(
+	    &attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&c->lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
+
+	rc = barrier_new(phys, &c->barrier);
+	if (rc == ERR_OK)
+		rc = seal_new(phys, c->barrier, &c->seal);
+	if (rc == ERR_OK)
+		rc = uuid_new(c->cluster_id);
+	if (rc != ERR_OK) {
+		core_free(c);
+		return rc;
+	}
+	c->enc = barrier_storage(c->barrier);
+	*out = c;
+	return ERR_OK;
+}
+
+void core_free(struct core *c)
+{
+	if (c == NULL)
+		return;
+	if (c->unsealed)
+		core_seal_locked(c);
+	seal_free(c->seal);
+	barrier_free(c->barrier);
+	storage_free(c->phys);
+	pthread_rwlock_destroy(&c->lock);
+	free(c->api_addr);
+	free(c);
+}
+
+err_t core_post_unseal(struct core *c)
+{
+	err_t rc;
+
+	rc = token_store_new(c->enc, &c->tokens);
+	if (rc == ERR_OK)
+		rc = mounts_load(c);
+	if (rc != ERR_OK) {
+		log_error("core", "post-unseal setup failed: %s", err_str(rc));
+		core_seal_locked(c);
+		return rc;
+	}
+	c->unsealed = true;
+	log_info("core", "vault is unsealed");
+	return ERR_OK;
+}
+
+void core_seal_locked(struct core *c)
+{
+	mounts_unload(c);
+	token_store_free(c->tokens);
+	c->tokens = NULL;
+	seal_seal(c->seal);
+	if (c->unsealed)
+		log_info("core", "vault is sealed");
+	c->unsealed = false;
+}
+
+err_t core_initialize(struct core *c, int shares, int threshold,
+                      const char *root_token_id, struct buf *keys,
+                      char **root_token, struct response *resp)
+{
+	char errmsg[256] = "";
+	bool unsealed = false;
+	err_t rc;
+	int i;
+
+	rc = seal_initialize(c->seal, shares, threshold, keys, errmsg,
+	                     sizeof(errmsg));
+	if (rc != ERR_OK)
+		return response_error(resp, rc, "%s",
+		                      errmsg[0] ? errmsg : err_str(rc));
+
+	/* Unseal once with the new keys to write the first state. */
+	for (i = 0; i < threshold && rc == ERR_OK && !unsealed; i++)
+		rc = seal_submit(c->seal, keys[i].data, keys[i].len, &unsealed,
+		                 errmsg, sizeof(errmsg));
+	if (rc == ERR_OK && !unsealed)
+		rc = ERR_INTERNAL;
+	if (rc == ERR_OK)
+		rc = token_store_new(c->enc, &c->tokens);
+	if (rc == ERR_OK)
+		rc = mounts_setup_defaults(c);
+	if (rc == ERR_OK)
+		rc = token_create_root(c->tokens, root_token_id, root_token);
+
+	/* A new server starts sealed, as Vault's does. */
+	core_seal_locked(c);
+	if (rc != ERR_OK) {
+		log_error("core", "initialization failed: %s", err_str(rc));
+		return response_error(resp, rc, "initialization failed: %s",
+		                      err_str(rc));
+	}
+	log_info("core", "vault initialized with %d shares, threshold %d",
+	         shares, threshold);
+	return ERR_OK;
+}
+
+/* Checks the caller's token for a request that needs one. */
+static err_t core_authorize(struct core *c, struct request *req,
+                            struct response *resp)
+{
+	struct token_entry *e = NULL;
+	size_t nslen;
+	err_t rc;
+
+	if (req->token == NULL || req->token[0] == 0)
+		return response_error(resp, ERR_PERMISSION,
+		                      "permission denied");
+	rc = token_lookup(c->tokens, req->token, &e);
+	if (rc == ERR_PERMISSION) {
+		response_error(resp, ERR_PERMISSION, "permission denied");
+		return response_error(resp, ERR_PERMISSION, "invalid token");
+	}
+	if (rc != ERR_OK)
+		return response_error(resp, rc, "%s", err_str(rc));
+	req->auth = e;
+
+	/* A token acts only in its own namespace and the ones below it. */
+	nslen = strlen(e->ns);
+	if (strncmp(req->ns, e->ns, nslen) != 0)
+		return response_error(resp, ERR_PERMISSION,
+		                      "permission denied");
+
+	/*
+	 * Only the root policy exists so far: ACL policies, and the tokens
+	 * that carry them, are the work of issue 3. Until then every other
+	 * token is refused.
+	 */
+	if (!token_is_root(e))
+		return response_error(resp, ERR_PERMISSION,
+		                      "permission denied");
+	return ERR_OK;
+}
+
+static void core_dispatch(struct core *c, struct request *req,
+                          struct response *resp)
+{
+	const struct mount_backend *be;
+	struct mount *m;
+	size_t mlen;
+
+	if (!c->unsealed) {
+		response_error(resp, ERR_SEALED, "Vault is sealed");
+		return;
+	}
+	m = mounts_route(c, req->ns, req->path);
+	if (m == NULL) {
+		response_error(resp, ERR_NOT_FOUND,
+		               "no handler for route \"%s\". route entry not "
+		               "found.",
+		               req->path);
+		return;
+	}
+	be = m->backend;
+	mlen = strlen(m->path);
+	req->mount = m;
+	req->mount_path = m->path;
+	req->rel = strlen(req->path) >= mlen ? req->path + mlen : "";
+
+	if (be->unauthenticated == NULL ||
+	    !be->unauthenticated(req->rel, req->op))
+		if (core_authorize(c, req, resp) != ERR_OK)
+			return;
+
+	snprintf(resp->mount_type, sizeof(resp->mount_type), "%s",
+	         strcmp(m->type, "system") == 0 ? "system" : m->type);
+	be->handle(m, req, resp);
+}
+
+void core_handle(struct core *c, struct request *req, struct response *resp)
+{
+	bool exclusive;
+
+	if (sys_handle_unsealed_paths(c, req, resp))
+		return;
+
+	exclusive = sys_needs_write_lock(req);
+	if (exclusive)
+		pthread_rwlock_wrlock(&c->lock);
+	else
+		pthread_rwlock_rdlock(&c->lock);
+	core_dispatch(c, req, resp);
+	pthread_rwlock_unlock(&c->lock);
+
+	token_entry_free(req->auth);
+	req->auth = NULL;
+}
+
+err_t core_dev_init(struct core *c, const char *root_token_id,
+                    char **unseal_key, char **root_token)
+{
+	struct response resp;
+	struct buf key = BUF_INIT;
+	char errmsg[256];
+	bool unsealed = false;
+	json_t *params;
+	err_t rc;
+
+	*unseal_key = NULL;
+	*root_token = NULL;
+	response_init(&resp);
+	params =
+	    json_pack("{s:s, s:s, s:{s:s}}", "type", "kv", "description",
+	              "key/value secret storage", "options", "version", "2");
+	pthread_rwlock_wrlock(&c->lock);
+	rc = params ? core_initialize(c, 1, 1, root_token_id, &key, root_token,
+	                              &resp)
+	            : ERR_NOMEM;
+	if (rc == ERR_OK)
+		rc = seal_submit(c->seal, key.data, key.len, &unsealed, errmsg,
+		                 sizeof(errmsg));
+	if (rc == ERR_OK)
+		rc = core_post_unseal(c);
+	if (rc == ERR_OK)
+		rc = mounts_enable(c, "", "secret/", MOUNT_SECRET, params,
+		                   &resp);
+	pthread_rwlock_unlock(&c->lock);
+
+	if (rc == ERR_OK &&
+	    (*unseal_key = b64_encode(key.data, key.len)) == NULL)
+		rc = ERR_NOMEM;
+	if (rc != ERR_OK && *root_token != NULL) {
+		secret_free(*root_token);
+		*root_token = NULL;
+	}
+	json_decref(params);
+	buf_release(&key);
+	response_release(&resp);
+	return rc;
+}

@@ -1,0 +1,121 @@
+/*
+ * core_internal.h - the core's state, shared by the files of src/core/ and
+ * by the system backend. Nothing outside the core and sys/ includes it.
+ *
+ * Locking: `lock` is a reader/writer lock over the seal state and the
+ * mount table. Every request holds it for reading while it runs; sealing,
+ * unsealing and changes to the mount table hold it for writing, so that no
+ * request ever sees a mount being torn down or a key being wiped.
+ */
+#ifndef COFFER_CORE_CORE_INTERNAL_H
+#define COFFER_CORE_CORE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/barrier.h"
+#include "core/core.h"
+#include "core/mount.h"
+#include "core/seal.h"
+#include "core/token.h"
+
+struct mount_table {
+	struct mount **items; /* longest path first, for prefix routing */
+	size_t len;
+	size_t alloc;
+};
+
+struct core {
+	struct storage *phys; /* owned */
+	struct barrier *barrier;
+	struct seal *seal;
+	struct storage *enc; /* the barrier's view; not owned */
+	pthread_rwlock_t lock;
+
+	bool unsealed; /* mounts and tokens are loaded */
+	struct mount_table mounts;
+	struct token_store *tokens;
+
+	struct core_options opts;
+	char *api_addr;
+	char cluster_id[37];
+	int64_t start_time;
+};
+
+/* Loads the mount tables after an unseal; the write lock is held. */
+err_t mounts_load(struct core *c);
+
+/* Tears down every mount; the write lock is held. */
+void mounts_unload(struct core *c);
+
+/* Writes the default mounts of a new server; the write lock is held. */
+err_t mounts_setup_defaults(struct core *c);
+
+/*
+ * Finds the mount owning path in namespace ns by longest prefix. Returns
+ * NULL when none does. The read lock is held by the caller.
+ */
+struct mount *mounts_route(struct core *c, const char *ns, const char *path);
+
+/* Finds the mount at exactly path ("secret/", "auth/token/"). */
+struct mount *mounts_find(struct core *c, const char *ns, const char *path);
+
+/*
+ * Enables a backend of type at path (with trailing "/"), from the options
+ * of a sys/mounts or sys/auth request. The write lock is held. Bad input:
+ * ERR_INVALID with the reason in resp.
+ */
+err_t mounts_enable(struct core *c, const char *ns, const char *path,
+                    enum mount_kind kind, json_t *params,
+                    struct response *resp);
+
+/* Disables the mount at path and deletes its storage. Write lock held. */
+err_t mounts_disable(struct core *c, const char *ns, const char *path,
+                     struct response *resp);
+
+/* Applies a sys/mounts/<path>/tune request. Write lock held. */
+err_t mounts_tune(struct core *c, struct mount *m, json_t *params,
+                  struct response *resp);
+
+/* Describes a mount the way sys/mounts lists it. New reference. */
+json_t *mounts_describe(const struct mount *m);
+
+/* The mount-table persistence key for a kind: "core/mounts", "core/auth". */
+err_t mounts_save(struct core *c, enum mount_kind kind);
+
+/*
+ * Runs the steps that follow a successful unseal: load mounts and the
+ * token store. On failure the core seals again. Write lock held.
+ */
+err_t core_post_unseal(struct core *c);
+
+/* Seals: tears everything down and wipes keys. Write lock held. */
+void core_seal_locked(struct core *c);
+
+/*
+ * Initialises a new server with the given shares; fills keys (array of
+ * shares bufs) and *root_token (heap, a secret). root_token_id picks the
+ * root token's value (dev mode) or is NULL for a random one. Leaves the
+ * server sealed. The write lock is held.
+ */
+err_t core_initialize(struct core *c, int shares, int threshold,
+                      const char *root_token_id, struct buf *keys,
+                      char **root_token, struct response *resp);
+
+/* The system backend, and the pre-unseal handlers it answers while sealed. */
+extern const struct mount_backend system_backend;
+extern const struct mount_backend token_backend;
+
+/*
+ * Handles the sys paths that work while sealed (init, seal-status, unseal,
+ * health, leader). Returns true when path was one of them and resp is
+ * filled; the caller holds no lock.
+ */
+bool sys_handle_unsealed_paths(struct core *c, struct request *req,
+                               struct response *resp);
+
+/* True for the sys paths that need the core's write lock. */
+bool sys_needs_write_lock(const struct request *req);
+
+#endif
