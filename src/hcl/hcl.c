@@ -512,7 +512,7 @@ static size_t skip_digits(const struct parser *ps, size_t k)
 static err_t lex_number(struct parser *ps)
 {
 	int line = ps->line, col = ps->col;
-	size_t k = 0, first;
+	size_t k, first;
 	bool neg = peek(ps, 0) == '-', real = false;
 	char tmp[64];
 
