@@ -1,0 +1,592 @@
+#include "http/conn.h"
+
+#include <arpa/inet.h>
+#include <openssl/err.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+
+#include "base/log.h"
+#include "base/secret.h"
+#include "http/envelope.h"
+#include "http/handler.h"
+#include "http/parser.h"
+#include "http/status.h"
+
+#define IN_CAP      (2 * HTTP_MAX_HEAD) /* head bytes held before 431 */
+#define IN_KEEP     ((size_t)64 << 10)  /* buffers above this are freed */
+#define READ_HIGH   ((size_t)256 << 10) /* stop reading past this */
+#define OUT_HIGH    ((size_t)1 << 20)   /* stop serving past this */
+#define REPLY_ROOM  512                 /* room for the reply head */
+#define REPLY_FIRST 2048
+
+enum conn_state {
+	ST_IDLE,
+	ST_HEAD,
+	ST_BODY,
+	ST_CHUNKED,
+	ST_WAIT_OUT,
+	ST_CLOSING,
+	ST_LINGER,
+};
+
+enum step { STEP_AGAIN, STEP_WAIT };
+
+struct conn {
+	struct http_worker *w;
+	struct http_listener *l;
+	struct bufferevent *bev;
+	struct event *timer;
+	struct conn *prev, *next;
+	char peer[INET6_ADDRSTRLEN];
+	enum conn_state state;
+	bool eof;
+	int64_t start_ms; /* when the current request began */
+
+	struct buf in;    /* the head and whatever arrived after it */
+	struct buf body;  /* a body that did not arrive with its head */
+	size_t chunk_off; /* bytes of `in` the chunked decoder has used */
+	struct http_head head;
+	struct http_chunked chunk;
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void conn_arm(struct conn *c, int64_t ms)
+{
+	struct timeval tv;
+
+	if (ms < 1)
+		ms = 1;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	evtimer_add(c->timer, &tv);
+}
+
+static void conn_free(struct conn *c)
+{
+	if (c == NULL)
+		return;
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		c->w->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	c->w->n_conns--;
+	if (c->timer != NULL)
+		event_free(c->timer);
+	if (c->bev != NULL)
+		bufferevent_free(c->bev);
+	buf_release(&c->in);
+	buf_release(&c->body);
+	free(c);
+}
+
+void conn_close_all(struct http_worker *w)
+{
+	while (w->conns != NULL)
+		conn_free(w->conns);
+}
+
+/* Replies are handed to libevent by reference and wiped when sent. */
+static void reply_cleanup(const void *data, size_t len, void *base)
+{
+	size_t total = (size_t)((const uint8_t *)data - (uint8_t *)base) + len;
+
+	secret_free_n(base, total);
+}
+
+/* Header values that reach us from handlers must not split the head. */
+static bool header_value_ok(const char *s)
+{
+	for (; *s != 0; s++) {
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Sends the reply whose body is out[REPLY_ROOM..len): writes the head into
+ * the room before it and hands the whole to libevent without copying.
+ * On success out is taken over and left empty; on failure the caller
+ * still releases it.
+ */
+static err_t conn_send(struct conn *c, struct buf *out, int status,
+                       const char *type, bool keep, bool head_only)
+{
+	char head[REPLY_ROOM];
+	size_t body_len = out->len - REPLY_ROOM, off;
+	int n;
+	char *base;
+
+	if (type != NULL && !header_value_ok(type))
+		return ERR_INTERNAL;
+	n = snprintf(
+	    head, sizeof(head),
+	    "HTTP/1.1 %d %s\r\n%s%s%s"
+	    "Cache-Control: no-store\r\n%s",
+	    status, http_status_reason(status), type ? "Content-Type: " : "",
+	    type ? type : "", type ? "\r\n" : "",
+	    keep ? (c->head.minor == 0 ? "Connection: keep-alive\r\n" : "")
+	         : "Connection: close\r\n");
+	if (n > 0 && (size_t)n < sizeof(head) && status != 204 && status >= 200)
+		n += snprintf(head + n, sizeof(head) - (size_t)n,
+		              "Content-Length: %zu\r\n", body_len);
+	if (n < 0 || (size_t)n + 2 >= sizeof(head))
+		return ERR_INTERNAL;
+	memcpy(head + n, "\r\n", 2);
+	n += 2;
+
+	if (head_only || status == 204) {
+		secret_wipe(out->data + REPLY_ROOM, body_len);
+		out->len = REPLY_ROOM;
+	}
+	off = REPLY_ROOM - (size_t)n;
+	memcpy(out->data + off, head, (size_t)n);
+	base = (char *)out->data;
+	n = (int)(out->len - off);
+	buf_init(out, 0);
+	if (evbuffer_add_reference(bufferevent_get_output(c->bev), base + off,
+	                           (size_t)n, reply_cleanup, base) != 0) {
+		secret_free_n(base, off + (size_t)n);
+		return ERR_NOMEM;
+	}
+	return ERR_OK;
+}
+
+static err_t reply_start(struct buf *out)
+{
+	err_t rc = buf_reserve(out, REPLY_ROOM + REPLY_FIRST);
+
+	if (rc == ERR_OK)
+		out->len = REPLY_ROOM;
+	return rc;
+}
+
+/* Stops reading requests; the connection closes once the reply is out. */
+static void conn_closing(struct conn *c)
+{
+	c->state = ST_CLOSING;
+	bufferevent_disable(c->bev, EV_READ);
+	conn_arm(c, c->w->timeouts->idle_ms);
+}
+
+/* Answers a framing error with {"errors":[msg]} and closes. */
+static enum step conn_reject(struct conn *c, int status, const char *msg)
+{
+	struct buf out;
+
+	buf_init(&out, 0);
+	if (reply_start(&out) != ERR_OK ||
+	    http_envelope_error(msg, &out) != ERR_OK ||
+	    conn_send(c, &out, status, "application/json", false, false) !=
+	        ERR_OK)
+		buf_release(&out);
+	conn_closing(c);
+	return STEP_WAIT;
+}
+
+/* Moves up to max bytes from the socket's buffer into b. */
+static size_t conn_pull(struct conn *c, struct buf *b, size_t max)
+{
+	struct evbuffer *input = bufferevent_get_input(c->bev);
+	size_t k = evbuffer_get_length(input);
+	int got;
+
+	if (k > max)
+		k = max;
+	if (k == 0 || buf_reserve(b, k) != ERR_OK)
+		return 0;
+	got = evbuffer_remove(input, b->data + b->len, k);
+	if (got <= 0)
+		return 0;
+	b->len += (size_t)got;
+	b->data[b->len] = 0;
+	return (size_t)got;
+}
+
+/* Drops the first n bytes of the request, wiping them: they hold tokens. */
+static void conn_consume(struct conn *c, size_t n)
+{
+	size_t rest = c->in.len - n;
+
+	memmove(c->in.data, c->in.data + n, rest);
+	secret_wipe(c->in.data + rest, n);
+	c->in.len = rest;
+	c->in.data[rest] = 0;
+	if (rest == 0 && c->in.alloc > IN_KEEP)
+		buf_release(&c->in);
+	if (c->body.alloc > IN_KEEP)
+		buf_release(&c->body);
+	else if (c->body.data != NULL)
+		secret_wipe(c->body.data, c->body.len);
+	c->body.len = 0;
+}
+
+/* Writes the answer to one request; a failure to encode becomes a 500. */
+static void conn_reply(struct conn *c, struct http_call *call, bool keep)
+{
+	struct http_reply reply;
+	struct buf out;
+	err_t rc;
+
+	buf_init(&out, 0);
+	rc = reply_start(&out);
+	if (rc == ERR_OK)
+		rc = http_envelope_encode(call->req.id, &call->resp, &out,
+		                          &reply);
+	if (rc == ERR_OK)
+		rc = conn_send(c, &out, reply.status, reply.content_type, keep,
+		               call->head_only);
+	if (rc != ERR_OK) {
+		buf_release(&out);
+		if (reply_start(&out) != ERR_OK ||
+		    http_envelope_error("internal error", &out) != ERR_OK ||
+		    conn_send(c, &out, 500, "application/json", keep, false) !=
+		        ERR_OK)
+			buf_release(&out);
+	}
+}
+
+/* Runs one complete request; body[0..len) and the first `used` bytes of
+ * c->in belong to it. */
+static enum step conn_finish(struct conn *c, const uint8_t *body, size_t len,
+                             size_t used)
+{
+	struct http_call call;
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	bool keep = c->head.keep_alive;
+
+	http_call_init(&call);
+	if (http_call_build(&call, &c->head, body, len, c->l->max_body,
+	                    c->peer) == ERR_OK)
+		c->w->fn(c->w->ctx, &call.req, &call.resp);
+	conn_reply(c, &call, keep);
+	http_call_release(&call);
+	conn_consume(c, used);
+
+	if (!keep) {
+		conn_closing(c);
+		return STEP_WAIT;
+	}
+	c->state = ST_IDLE;
+	conn_arm(c, c->w->timeouts->idle_ms);
+	/* A client that pipelines without reading waits for its replies. */
+	if (evbuffer_get_length(out) > OUT_HIGH) {
+		c->state = ST_WAIT_OUT;
+		return STEP_WAIT;
+	}
+	return STEP_AGAIN;
+}
+
+static void conn_continue(struct conn *c)
+{
+	static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+
+	if (c->head.expect_continue)
+		bufferevent_write(c->bev, cont, sizeof(cont) - 1);
+}
+
+/* The head is parsed: decide how the body is framed. */
+static enum step conn_body_start(struct conn *c)
+{
+	const struct http_head *h = &c->head;
+	size_t extra = c->in.len - h->len;
+	int64_t left = c->l->max_duration_ms - (now_ms() - c->start_ms);
+
+	conn_arm(c, left);
+	c->body.cap = c->l->max_body;
+	if (h->chunked) {
+		http_chunked_init(&c->chunk);
+		c->chunk_off = h->len;
+		c->state = ST_CHUNKED;
+		conn_continue(c);
+		return STEP_AGAIN;
+	}
+
+	/* Refuse an oversized body before reading a byte of it. */
+	if (h->has_length && h->content_length > c->l->max_body)
+		return conn_reject(c, 413, "request body too large");
+	if (extra >= h->content_length)
+		return conn_finish(c, c->in.data + h->len,
+		                   (size_t)h->content_length,
+		                   h->len + (size_t)h->content_length);
+
+	if (buf_append(&c->body, c->in.data + h->len, extra) != ERR_OK)
+		return conn_reject(c, 503, "out of memory");
+	c->state = ST_BODY;
+	conn_continue(c);
+	return STEP_AGAIN;
+}
+
+static enum step conn_step_head(struct conn *c)
+{
+	enum http_parse rc;
+
+	if (c->in.len < IN_CAP)
+		conn_pull(c, &c->in, IN_CAP - c->in.len);
+	if (c->in.len == 0)
+		return STEP_WAIT;
+	if (c->state == ST_IDLE) {
+		c->state = ST_HEAD;
+		c->start_ms = now_ms();
+		conn_arm(c, c->w->timeouts->head_ms);
+		http_head_init(&c->head);
+	}
+
+	rc = http_head_feed(&c->head, (const char *)c->in.data, c->in.len);
+	if (rc == HTTP_PARSE_MORE)
+		return STEP_WAIT;
+	if (rc == HTTP_PARSE_BAD)
+		return conn_reject(c, c->head.status, c->head.error);
+	return conn_body_start(c);
+}
+
+static enum step conn_step_body(struct conn *c)
+{
+	size_t need = (size_t)c->head.content_length - c->body.len;
+
+	if (conn_pull(c, &c->body, need) == 0)
+		return STEP_WAIT;
+	if (c->body.len < c->head.content_length)
+		return STEP_AGAIN;
+	return conn_finish(c, c->body.data, c->body.len, c->in.len);
+}
+
+static enum step conn_step_chunked(struct conn *c)
+{
+	struct evbuffer *input = bufferevent_get_input(c->bev);
+	struct evbuffer_iovec v;
+	enum http_parse rc;
+	size_t used;
+
+	/* Bytes that came with the head first, then the socket's. */
+	if (c->chunk_off < c->in.len) {
+		rc = http_chunked_feed(&c->chunk, c->in.data + c->chunk_off,
+		                       c->in.len - c->chunk_off, &used,
+		                       &c->body);
+		c->chunk_off += used;
+	} else {
+		if (evbuffer_peek(input, -1, NULL, &v, 1) < 1 || v.iov_len == 0)
+			return STEP_WAIT;
+		rc = http_chunked_feed(&c->chunk, v.iov_base, v.iov_len, &used,
+		                       &c->body);
+		evbuffer_drain(input, used);
+	}
+
+	if (rc == HTTP_PARSE_BAD)
+		return conn_reject(c, c->chunk.status, c->chunk.error);
+	if (rc == HTTP_PARSE_MORE)
+		return STEP_AGAIN;
+	return conn_finish(c, c->body.data, c->body.len, c->chunk_off);
+}
+
+/* Serves every complete request that has arrived, in order. */
+static void conn_process(struct conn *c)
+{
+	enum step r = STEP_AGAIN;
+
+	while (r == STEP_AGAIN) {
+		switch (c->state) {
+		case ST_IDLE:
+		case ST_HEAD:
+			r = conn_step_head(c);
+			break;
+		case ST_BODY:
+			r = conn_step_body(c);
+			break;
+		case ST_CHUNKED:
+			r = conn_step_chunked(c);
+			break;
+		default:
+			r = STEP_WAIT;
+			break;
+		}
+	}
+}
+
+/*
+ * After the last reply of a closing connection: stop sending, but read and
+ * drop what the client still sends for a moment, so that our close does
+ * not reset the connection before the client has read the reply.
+ */
+static void conn_linger(struct conn *c)
+{
+	c->state = ST_LINGER;
+	shutdown(bufferevent_getfd(c->bev), SHUT_WR);
+	bufferevent_enable(c->bev, EV_READ);
+	conn_arm(c, c->w->timeouts->linger_ms);
+}
+
+static void on_read(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+
+	if (c->state == ST_LINGER) {
+		evbuffer_drain(bufferevent_get_input(bev), (size_t)-1);
+		return;
+	}
+	conn_process(c);
+}
+
+/* The client is gone or half-closed: finish what can be finished. */
+static void conn_eof(struct conn *c)
+{
+	c->eof = true;
+	if (c->state == ST_LINGER) {
+		conn_free(c);
+		return;
+	}
+	if (c->state == ST_WAIT_OUT || c->state == ST_CLOSING)
+		return;
+	conn_process(c);
+	if (c->state == ST_WAIT_OUT || c->state == ST_CLOSING)
+		return;
+	/* A request cut short gets no answer; sent replies are flushed. */
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		conn_free(c);
+	else
+		conn_closing(c);
+}
+
+static void on_write(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)bev;
+	if (c->state == ST_CLOSING) {
+		if (c->eof)
+			conn_free(c);
+		else
+			conn_linger(c);
+		return;
+	}
+	if (c->state != ST_WAIT_OUT)
+		return;
+	c->state = ST_IDLE;
+	conn_arm(c, c->w->timeouts->idle_ms);
+	if (c->eof)
+		conn_eof(c);
+	else
+		conn_process(c);
+}
+
+static void log_tls_error(struct conn *c)
+{
+	char msg[256];
+	unsigned long e = bufferevent_get_openssl_error(c->bev);
+
+	if (e == 0)
+		return;
+	ERR_error_string_n(e, msg, sizeof(msg));
+	log_debug("http", "tls error with %s: %s", c->peer, msg);
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)bev;
+	if (what & BEV_EVENT_CONNECTED)
+		return;
+	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_WRITING)) {
+		conn_eof(c);
+		return;
+	}
+	if (c->l->ssl != NULL)
+		log_tls_error(c);
+	conn_free(c);
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	conn_free(arg);
+}
+
+static struct bufferevent *conn_wrap(struct conn *c, int fd)
+{
+	struct bufferevent *bev;
+	SSL *ssl;
+
+	if (c->l->ssl == NULL)
+		return bufferevent_socket_new(c->w->base, fd,
+		                              BEV_OPT_CLOSE_ON_FREE);
+	ssl = SSL_new(c->l->ssl);
+	if (ssl == NULL)
+		return NULL;
+	bev = bufferevent_openssl_socket_new(c->w->base, fd, ssl,
+	                                     BUFFEREVENT_SSL_ACCEPTING,
+	                                     BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		SSL_free(ssl);
+		return NULL;
+	}
+	/* Clients often close without close_notify; that is not an error. */
+	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	return bev;
+}
+
+static void peer_text(const struct sockaddr *sa, char *out, size_t len)
+{
+	const void *addr = NULL;
+
+	if (sa->sa_family == AF_INET)
+		addr = &((const struct sockaddr_in *)sa)->sin_addr;
+	else if (sa->sa_family == AF_INET6)
+		addr = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+	if (addr == NULL ||
+	    inet_ntop(sa->sa_family, addr, out, (socklen_t)len) == NULL)
+		snprintf(out, len, "unknown");
+}
+
+void conn_open(struct http_worker *w, struct http_listener *l, int fd,
+               const struct sockaddr *sa)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+
+	if (c == NULL) {
+		close(fd);
+		return;
+	}
+	c->w = w;
+	c->l = l;
+	c->state = ST_IDLE;
+	buf_init(&c->in, 0);
+	buf_init(&c->body, l->max_body);
+	peer_text(sa, c->peer, sizeof(c->peer));
+	c->next = w->conns;
+	if (w->conns != NULL)
+		w->conns->prev = c;
+	w->conns = c;
+	w->n_conns++;
+
+	c->timer = evtimer_new(w->base, on_timer, c);
+	c->bev = conn_wrap(c, fd);
+	if (c->timer == NULL || c->bev == NULL) {
+		if (c->bev == NULL)
+			close(fd);
+		conn_free(c);
+		return;
+	}
+	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, READ_HIGH);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	conn_arm(c, w->timeouts->head_ms);
+}

@@ -1,0 +1,68 @@
+/*
+ * conn.h - one client connection of a worker (internal to http/).
+ *
+ * A connection moves through these states:
+ *
+ *   IDLE --first byte--> HEAD --head parsed--> BODY or CHUNKED
+ *     ^                   |                        |
+ *     +---- reply sent <--+------------------------+
+ *   any --framing error or Connection: close--> CLOSING --flushed--> LINGER
+ *   WAIT_OUT: replies pile up unread by the client; resumes once sent.
+ *
+ * Every transition happens in the worker's thread; a connection is freed
+ * only from a top-level callback (timer, event, write), never while a step
+ * is running, so no step can touch freed memory.
+ */
+#ifndef COFFER_HTTP_CONN_H
+#define COFFER_HTTP_CONN_H
+
+#include <netinet/in.h>
+#include <openssl/ssl.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "http/server.h"
+
+struct conn;
+
+/* A listener's settings, shared read-only by the workers. */
+struct http_listener {
+	char *address;
+	SSL_CTX *ssl; /* NULL: plain HTTP */
+	size_t max_body;
+	int64_t max_duration_ms;
+	int port;
+};
+
+/* The time-outs, milliseconds; tests shorten them. */
+struct http_timeouts {
+	int head_ms;
+	int idle_ms;
+	int linger_ms;
+};
+
+struct http_worker {
+	struct event_base *base;
+	struct http_listener *listeners;
+	const struct http_timeouts *timeouts;
+	http_handler_fn fn;
+	void *ctx;
+	size_t n_conns;
+	struct conn *conns; /* all open connections, for shutdown */
+};
+
+#define HTTP_MAX_CONNS 4096
+
+/*
+ * Takes over the accepted socket fd of listener l: wraps it (in TLS when
+ * l->ssl is set) and starts reading. Closes fd on failure.
+ */
+void conn_open(struct http_worker *w, struct http_listener *l, int fd,
+               const struct sockaddr *sa);
+
+/* Closes and frees every connection of w. */
+void conn_close_all(struct http_worker *w);
+
+#endif
