@@ -1,7 +1,15 @@
-#include <stdio.h>
+/*
+ * main.c - one binary, two roles: `coffer server` runs the server, every
+ * other subcommand is a client of its HTTP API.
+ */
+#include <string.h>
 
-int main(void)
+#include "cli/cli.h"
+#include "server/server.h"
+
+int main(int argc, char **argv)
 {
-	fputs("coffer: not assembled yet\n", stderr);
-	return 1;
+	if (argc >= 2 && strcmp(argv[1], "server") == 0)
+		return server_main(argc - 1, argv + 1);
+	return cli_main(argc, argv);
 }

@@ -187,6 +187,17 @@ static void core_dispatch(struct core *c, struct request *req,
 		return;
 	}
 	m = mounts_route(c, req->ns, req->path);
+	be = m ? m->backend : NULL;
+	mlen = m ? strlen(m->path) : 0;
+	req->mount = m;
+	req->mount_path = m ? m->path : NULL;
+	req->rel = strlen(req->path) >= mlen ? req->path + mlen : "";
+
+	/* The token comes first, so that a stranger learns no mount names. */
+	if (be == NULL || be->unauthenticated == NULL ||
+	    !be->unauthenticated(req->rel, req->op))
+		if (core_authorize(c, req, resp) != ERR_OK)
+			return;
 	if (m == NULL) {
 		response_error(resp, ERR_NOT_FOUND,
 		               "no handler for route \"%s\". route entry not "
@@ -194,19 +205,8 @@ static void core_dispatch(struct core *c, struct request *req,
 		               req->path);
 		return;
 	}
-	be = m->backend;
-	mlen = strlen(m->path);
-	req->mount = m;
-	req->mount_path = m->path;
-	req->rel = strlen(req->path) >= mlen ? req->path + mlen : "";
 
-	if (be->unauthenticated == NULL ||
-	    !be->unauthenticated(req->rel, req->op))
-		if (core_authorize(c, req, resp) != ERR_OK)
-			return;
-
-	snprintf(resp->mount_type, sizeof(resp->mount_type), "%s",
-	         strcmp(m->type, "system") == 0 ? "system" : m->type);
+	snprintf(resp->mount_type, sizeof(resp->mount_type), "%s", m->type);
 	be->handle(m, req, resp);
 }
 

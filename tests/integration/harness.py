@@ -131,7 +131,7 @@ class Server:
             json.dumps(body).encode() if body is not None else None)
         req = urllib.request.Request(self.addr + path, data=data,
                                      method=method)
-        tok = token or self.root_token
+        tok = self.root_token if token is None else token
         if tok:
             req.add_header("X-Vault-Token", tok)
         for k, v in (headers or {}).items():

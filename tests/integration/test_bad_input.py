@@ -116,10 +116,14 @@ class BadInput(ServerTest):
              b"Transfer-Encoding: gzip\r\n\r\n", 501),
             (b"PUT /v1/secret/data/x HTTP/1.1\r\nHost: x\r\n"
              b"Content-Length: -1\r\n\r\n", 400),
-            (b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 400),
         ]
         for data, code in cases:
             self.assertEqual(status_of(raw_exchange(port, data)), code, data)
+
+        # A TLS hello on the plain port is not HTTP: refused or dropped.
+        answer = raw_exchange(port, b"\x16\x03\x01\x02\x00\x01\x00\x01"
+                              b"\xfc\x03\x03" + b"\x00" * 100)
+        self.assertIn(status_of(answer), (None, 400))
 
         # A truncated request: the client gives up mid-body.
         answer = raw_exchange(port, b"PUT /v1/secret/data/x HTTP/1.1\r\n"
