@@ -17,6 +17,7 @@
 #include "core/barrier.h"
 #include "core/core.h"
 #include "core/mount.h"
+#include "core/namespaces.h"
 #include "core/seal.h"
 #include "core/token.h"
 
@@ -35,6 +36,7 @@ struct core {
 
 	bool unsealed; /* mounts and tokens are loaded */
 	struct mount_table mounts;
+	struct ns_table namespaces;
 	struct token_store *tokens;
 
 	struct core_options opts;
@@ -89,6 +91,12 @@ err_t mounts_save(struct core *c, enum mount_kind kind);
  * token store. On failure the core seals again. Write lock held.
  */
 err_t core_post_unseal(struct core *c);
+
+/*
+ * Removes what a namespace being deleted still holds outside its mounts:
+ * its tokens, leases and policies. The write lock is held.
+ */
+err_t core_namespace_purge(struct core *c, const char *ns);
 
 /* Seals: tears everything down and wipes keys. Write lock held. */
 void core_seal_locked(struct core *c);

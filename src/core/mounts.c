@@ -247,10 +247,22 @@ out:
 	return rc;
 }
 
+/*
+ * sys/ and auth/token/ exist once, in the root namespace, and serve every
+ * namespace: their handlers act on req->ns.
+ */
+static bool singleton_path(const char *path)
+{
+	return strncmp(path, "sys/", 4) == 0 || strcmp(path, "sys") == 0 ||
+	       strncmp(path, "auth/token/", 11) == 0;
+}
+
 struct mount *mounts_route(struct core *c, const char *ns, const char *path)
 {
 	size_t i, plen = strlen(path);
 
+	if (ns[0] != 0 && singleton_path(path))
+		ns = "";
 	for (i = 0; i < c->mounts.len; i++) {
 		struct mount *m = c->mounts.items[i];
 		size_t mlen = strlen(m->path);

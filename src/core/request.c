@@ -37,9 +37,11 @@ void request_init(struct request *req)
 void request_release(struct request *req)
 {
 	free(req->path);
+	free(req->ns_owned);
 	json_decref(req->data);
 	secret_free(req->token);
 	req->path = NULL;
+	req->ns_owned = NULL;
 	req->data = NULL;
 	req->token = NULL;
 }

@@ -44,6 +44,7 @@ struct request {
 	bool form_body;   /* body came as x-www-form-urlencoded */
 
 	/* Filled by the core while routing. */
+	char *ns_owned;           /* the resolved namespace, when it differs */
 	struct mount *mount;      /* the mount that owns path */
 	const char *mount_path;   /* its path, "secret/" */
 	const char *rel;          /* path inside the mount: "data/app" */

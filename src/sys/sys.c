@@ -33,6 +33,8 @@ static const struct sys_route routes[] = {
     {"tools/random/", sys_tools_random},
     {"tools/hash", sys_tools_hash},
     {"tools/hash/", sys_tools_hash},
+    {"namespaces", sys_namespaces},
+    {"namespaces/", sys_namespaces},
 };
 
 static sys_handler_fn find_route(const struct sys_route *table, size_t n,
@@ -82,7 +84,9 @@ bool sys_needs_write_lock(const struct request *req)
 		return true;
 	if (req->op == OP_READ || req->op == OP_LIST || req->op == OP_HEAD)
 		return false;
-	return strncmp(rel, "mounts/", 7) == 0 || strncmp(rel, "auth/", 5) == 0;
+	return strncmp(rel, "mounts/", 7) == 0 ||
+	       strncmp(rel, "auth/", 5) == 0 ||
+	       strncmp(rel, "namespaces/", 11) == 0;
 }
 
 static err_t system_handle(struct mount *m, struct request *req,

@@ -22,7 +22,12 @@ static err_t list_mounts(struct core *c, struct request *req,
 	for (i = 0; i < c->mounts.len; i++) {
 		struct mount *m = c->mounts.items[i];
 		const char *shown = m->path;
-		if (m->backend->kind != kind || strcmp(m->ns, req->ns) != 0)
+		/* sys/ and token/ serve every namespace from the root. */
+		bool shared =
+		    m->ns[0] == 0 && (strcmp(m->type, "system") == 0 ||
+		                      strcmp(m->type, "token") == 0);
+		if (m->backend->kind != kind ||
+		    (strcmp(m->ns, req->ns) != 0 && !shared))
 			continue;
 		if (kind == MOUNT_AUTH)
 			shown += strlen("auth/");
