@@ -238,7 +238,12 @@ static enum step conn_reject(struct conn *c, int status, const char *msg)
 	return STEP_WAIT;
 }
 
-/* Moves up to max bytes from the socket's buffer into b. */
+/*
+ * Moves up to max bytes from the socket's buffer into b. Known gap: the
+ * chains libevent read them into are freed without being wiped, so a
+ * token may linger in freed heap memory until reused; wiping them would
+ * need our own read path instead of bufferevents (and TLS's with it).
+ */
 static size_t conn_pull(struct conn *c, struct buf *b, size_t max)
 {
 	struct evbuffer *input = bufferevent_get_input(c->bev);
