@@ -120,6 +120,38 @@ static bool header_value_ok(const char *s)
 	return true;
 }
 
+/* The head of a reply, built without printf: this runs per request. */
+struct head_text {
+	char text[REPLY_ROOM];
+	size_t len;
+	bool ok;
+};
+
+static void head_put(struct head_text *h, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > sizeof(h->text) - h->len) {
+		h->ok = false;
+		return;
+	}
+	memcpy(h->text + h->len, s, n);
+	h->len += n;
+}
+
+static void head_num(struct head_text *h, size_t v)
+{
+	char digits[24];
+	size_t i = sizeof(digits) - 1;
+
+	digits[i] = 0;
+	do {
+		digits[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	head_put(h, digits + i);
+}
+
 /*
  * Sends the reply whose body is out[REPLY_ROOM..len): writes the head into
  * the room before it and hands the whole to libevent without copying.
@@ -129,41 +161,46 @@ static bool header_value_ok(const char *s)
 static err_t conn_send(struct conn *c, struct buf *out, int status,
                        const char *type, bool keep, bool head_only)
 {
-	char head[REPLY_ROOM];
+	struct head_text h = {{0}, 0, true};
 	size_t body_len = out->len - REPLY_ROOM, off;
-	int n;
 	char *base;
 
 	if (type != NULL && !header_value_ok(type))
 		return ERR_INTERNAL;
-	n = snprintf(
-	    head, sizeof(head),
-	    "HTTP/1.1 %d %s\r\n%s%s%s"
-	    "Cache-Control: no-store\r\n%s",
-	    status, http_status_reason(status), type ? "Content-Type: " : "",
-	    type ? type : "", type ? "\r\n" : "",
-	    keep ? (c->head.minor == 0 ? "Connection: keep-alive\r\n" : "")
-	         : "Connection: close\r\n");
-	if (n > 0 && (size_t)n < sizeof(head) && status != 204 && status >= 200)
-		n += snprintf(head + n, sizeof(head) - (size_t)n,
-		              "Content-Length: %zu\r\n", body_len);
-	if (n < 0 || (size_t)n + 2 >= sizeof(head))
+	head_put(&h, "HTTP/1.1 ");
+	head_num(&h, (size_t)status);
+	head_put(&h, " ");
+	head_put(&h, http_status_reason(status));
+	if (type != NULL) {
+		head_put(&h, "\r\nContent-Type: ");
+		head_put(&h, type);
+	}
+	head_put(&h, "\r\nCache-Control: no-store\r\n");
+	if (!keep)
+		head_put(&h, "Connection: close\r\n");
+	else if (c->head.minor == 0)
+		head_put(&h, "Connection: keep-alive\r\n");
+	if (status != 204 && status >= 200) {
+		head_put(&h, "Content-Length: ");
+		head_num(&h, body_len);
+		head_put(&h, "\r\n");
+	}
+	head_put(&h, "\r\n");
+	if (!h.ok)
 		return ERR_INTERNAL;
-	memcpy(head + n, "\r\n", 2);
-	n += 2;
 
 	if (head_only || status == 204) {
 		secret_wipe(out->data + REPLY_ROOM, body_len);
 		out->len = REPLY_ROOM;
 	}
-	off = REPLY_ROOM - (size_t)n;
-	memcpy(out->data + off, head, (size_t)n);
+	off = REPLY_ROOM - h.len;
+	memcpy(out->data + off, h.text, h.len);
 	base = (char *)out->data;
-	n = (int)(out->len - off);
+	body_len = out->len - off;
 	buf_init(out, 0);
 	if (evbuffer_add_reference(bufferevent_get_output(c->bev), base + off,
-	                           (size_t)n, reply_cleanup, base) != 0) {
-		secret_free_n(base, off + (size_t)n);
+	                           body_len, reply_cleanup, base) != 0) {
+		secret_free_n(base, off + body_len);
 		return ERR_NOMEM;
 	}
 	return ERR_OK;
@@ -201,7 +238,12 @@ static enum step conn_reject(struct conn *c, int status, const char *msg)
 	return STEP_WAIT;
 }
 
-/* Moves up to max bytes from the socket's buffer into b. */
+/*
+ * Moves up to max bytes from the socket's buffer into b. Known gap: the
+ * chains libevent read them into are freed without being wiped, so a
+ * token may linger in freed heap memory until reused; wiping them would
+ * need our own read path instead of bufferevents (and TLS's with it).
+ */
 static size_t conn_pull(struct conn *c, struct buf *b, size_t max)
 {
 	struct evbuffer *input = bufferevent_get_input(c->bev);
@@ -236,6 +278,27 @@ static void conn_consume(struct conn *c, size_t n)
 	else if (c->body.data != NULL)
 		secret_wipe(c->body.data, c->body.len);
 	c->body.len = 0;
+}
+
+/*
+ * Plain connections write replies at once, and have libevent watch for
+ * writability only when the socket is full: that saves two epoll_ctl calls
+ * and a loop turn per request. TLS leaves writing to bufferevent_openssl.
+ */
+static void conn_flush(struct conn *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+
+	if (c->l->ssl != NULL || evbuffer_get_length(out) == 0)
+		return;
+	evbuffer_write(out, bufferevent_getfd(c->bev));
+	if (evbuffer_get_length(out) > 0)
+		bufferevent_enable(c->bev, EV_WRITE);
+}
+
+static size_t conn_pending(struct conn *c)
+{
+	return evbuffer_get_length(bufferevent_get_output(c->bev));
 }
 
 /* Writes the answer to one request; a failure to encode becomes a 500. */
@@ -287,6 +350,8 @@ static enum step conn_finish(struct conn *c, const uint8_t *body, size_t len,
 	c->state = ST_IDLE;
 	conn_arm(c, c->w->timeouts->idle_ms);
 	/* A client that pipelines without reading waits for its replies. */
+	if (evbuffer_get_length(out) > OUT_HIGH)
+		conn_flush(c);
 	if (evbuffer_get_length(out) > OUT_HIGH) {
 		c->state = ST_WAIT_OUT;
 		return STEP_WAIT;
@@ -433,6 +498,18 @@ static void conn_linger(struct conn *c)
 	conn_arm(c, c->w->timeouts->linger_ms);
 }
 
+/* After a round of requests: send, and close if that was the last. */
+static void conn_settle(struct conn *c)
+{
+	conn_flush(c);
+	if (c->state != ST_CLOSING || conn_pending(c) > 0)
+		return;
+	if (c->eof)
+		conn_free(c);
+	else
+		conn_linger(c);
+}
+
 static void on_read(struct bufferevent *bev, void *arg)
 {
 	struct conn *c = arg;
@@ -442,6 +519,7 @@ static void on_read(struct bufferevent *bev, void *arg)
 		return;
 	}
 	conn_process(c);
+	conn_settle(c);
 }
 
 /* The client is gone or half-closed: finish what can be finished. */
@@ -455,35 +533,31 @@ static void conn_eof(struct conn *c)
 	if (c->state == ST_WAIT_OUT || c->state == ST_CLOSING)
 		return;
 	conn_process(c);
-	if (c->state == ST_WAIT_OUT || c->state == ST_CLOSING)
-		return;
-	/* A request cut short gets no answer; sent replies are flushed. */
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-		conn_free(c);
-	else
-		conn_closing(c);
+	if (c->state != ST_WAIT_OUT && c->state != ST_CLOSING)
+		conn_closing(c); /* a request cut short gets no answer */
+	conn_settle(c);
 }
 
 static void on_write(struct bufferevent *bev, void *arg)
 {
 	struct conn *c = arg;
 
-	(void)bev;
+	if (c->l->ssl == NULL)
+		bufferevent_disable(bev, EV_WRITE);
 	if (c->state == ST_CLOSING) {
-		if (c->eof)
-			conn_free(c);
-		else
-			conn_linger(c);
+		conn_settle(c);
 		return;
 	}
 	if (c->state != ST_WAIT_OUT)
 		return;
 	c->state = ST_IDLE;
 	conn_arm(c, c->w->timeouts->idle_ms);
-	if (c->eof)
+	if (c->eof) {
 		conn_eof(c);
-	else
-		conn_process(c);
+		return;
+	}
+	conn_process(c);
+	conn_settle(c);
 }
 
 static void log_tls_error(struct conn *c)
@@ -587,6 +661,6 @@ void conn_open(struct http_worker *w, struct http_listener *l, int fd,
 	}
 	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, READ_HIGH);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	bufferevent_enable(c->bev, l->ssl ? EV_READ | EV_WRITE : EV_READ);
 	conn_arm(c, w->timeouts->head_ms);
 }

@@ -1,6 +1,5 @@
 #include "http/envelope.h"
 
-#include <inttypes.h>
 #include <string.h>
 
 #include "http/status.h"
@@ -55,6 +54,22 @@ err_t http_envelope_error(const char *msg, struct buf *body)
 	if (rc == ERR_OK)
 		rc = buf_append_str(body, "]}");
 	return rc;
+}
+
+/* Without printf: the envelope is written for every request. */
+static err_t append_int(struct buf *b, int64_t v)
+{
+	char digits[24];
+	size_t i = sizeof(digits);
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+	do {
+		digits[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u > 0);
+	if (v < 0)
+		digits[--i] = '-';
+	return buf_append(b, digits + i, sizeof(digits) - i);
 }
 
 static bool has_content(const struct response *resp)
@@ -120,11 +135,15 @@ static err_t append_envelope(struct buf *b, const char *request_id,
 	if (rc == ERR_OK)
 		rc = http_json_string(b, lease, strlen(lease));
 	if (rc == ERR_OK)
-		rc = buf_printf(b,
-		                ",\"renewable\":%s,\"lease_duration\":%" PRId64
-		                ",\"data\":",
-		                resp->renewable ? "true" : "false",
-		                resp->lease_duration);
+		rc =
+		    buf_append_str(b, resp->renewable ? ",\"renewable\":true"
+		                                      : ",\"renewable\":false");
+	if (rc == ERR_OK)
+		rc = buf_append_str(b, ",\"lease_duration\":");
+	if (rc == ERR_OK)
+		rc = append_int(b, resp->lease_duration);
+	if (rc == ERR_OK)
+		rc = buf_append_str(b, ",\"data\":");
 	if (rc == ERR_OK)
 		rc = append_json(b, data);
 	if (rc == ERR_OK)

@@ -128,7 +128,12 @@ static err_t split_address(const char *addr, char *host, size_t hostlen,
 	return ERR_OK;
 }
 
-/* One listening socket; port 0 asks the kernel, then *port tells which. */
+/*
+ * One listening socket; port 0 asks the kernel, then *port tells which.
+ * With SO_REUSEPORT the kernel hashes each new connection to one worker's
+ * socket; a worker stuck in a slow handler delays the connections queued
+ * on it (the price of sharing nothing between workers).
+ */
 static int bind_socket(const struct addrinfo *ai, int *port, char *errmsg,
                        size_t errlen, const char *address)
 {
@@ -208,6 +213,25 @@ static int accept_client_cert(int ok, X509_STORE_CTX *ctx)
 	return 1;
 }
 
+/*
+ * Asks clients for a certificate, naming the CAs of file. Known gap: the
+ * certificate is not passed on, because struct request has no field for
+ * it; auth/cert needs one before it can use this.
+ */
+static err_t tls_client_ca(struct http_listener *l, const char *file,
+                           char *errmsg, size_t errlen)
+{
+	STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(file);
+
+	if (names == NULL) {
+		tls_errmsg(errmsg, errlen, l->address, "client CA", file);
+		return ERR_INVALID;
+	}
+	SSL_CTX_set_client_CA_list(l->ssl, names);
+	SSL_CTX_set_verify(l->ssl, SSL_VERIFY_PEER, accept_client_cert);
+	return ERR_OK;
+}
+
 static err_t tls_setup(struct http_listener *l,
                        const struct listener_config *cfg, char *errmsg,
                        size_t errlen)
@@ -252,18 +276,9 @@ static err_t tls_setup(struct http_listener *l,
 		           cfg->tls_key_file);
 		return ERR_INVALID;
 	}
-	if (cfg->tls_client_ca_file != NULL) {
-		STACK_OF(X509_NAME) *names =
-		    SSL_load_client_CA_file(cfg->tls_client_ca_file);
-
-		if (names == NULL) {
-			tls_errmsg(errmsg, errlen, l->address, "client CA",
-			           cfg->tls_client_ca_file);
-			return ERR_INVALID;
-		}
-		SSL_CTX_set_client_CA_list(ctx, names);
-		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, accept_client_cert);
-	}
+	if (cfg->tls_client_ca_file != NULL)
+		return tls_client_ca(l, cfg->tls_client_ca_file, errmsg,
+		                     errlen);
 	return ERR_OK;
 }
 

@@ -464,6 +464,73 @@ static void test_abusive_clients(void **state)
 	json_decref(r.body);
 }
 
+struct flood {
+	int fd;
+	int n;
+};
+
+static void *flood_send(void *arg)
+{
+	struct flood *f = arg;
+	static const char req[] = "GET /v1/flood HTTP/1.1\r\n\r\n";
+	int i;
+
+	for (i = 0; i < f->n; i++)
+		if (send(f->fd, req, sizeof(req) - 1, MSG_NOSIGNAL) < 0)
+			break;
+	return NULL;
+}
+
+/*
+ * Megabytes of pipelined requests from a client that reads its replies
+ * late: the server pauses instead of buffering without bound, then every
+ * reply arrives, in order.
+ */
+static void test_pipeline_flood(void **state)
+{
+	struct running *srv = *state;
+	struct client c;
+	struct reply r;
+	struct flood f;
+	pthread_t t;
+	int i;
+
+	client_open(&c, srv->port);
+	f.fd = c.fd;
+	f.n = 8000;
+	assert_int_equal(pthread_create(&t, NULL, flood_send, &f), 0);
+	usleep(300 * 1000);
+	for (i = 0; i < f.n; i++) {
+		assert_true(client_reply(&c, &r, false));
+		assert_int_equal(r.status, 200);
+		assert_string_equal(data_str(&r, "path"), "flood");
+		json_decref(r.body);
+	}
+	pthread_join(t, NULL);
+	close(c.fd);
+}
+
+static void test_expect_continue(void **state)
+{
+	struct running *srv = *state;
+	struct client c;
+	struct reply r;
+
+	client_open(&c, srv->port);
+	client_says(&c, "PUT /v1/x HTTP/1.1\r\nContent-Length: 9\r\n"
+	                "Expect: 100-continue\r\n\r\n");
+	while (strstr(c.buf, "\r\n\r\n") == NULL)
+		assert_true(client_fill(&c));
+	assert_memory_equal(c.buf, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+	memmove(c.buf, c.buf + 25, c.len - 25 + 1);
+	c.len -= 25;
+	client_says(&c, "{\"a\":\"b\"}");
+	assert_true(client_reply(&c, &r, false));
+	assert_int_equal(r.status, 200);
+	json_decref(r.body);
+	close(c.fd);
+}
+
 static size_t curl_collect(char *p, size_t size, size_t n, void *arg)
 {
 	struct buf *b = arg;
@@ -617,6 +684,8 @@ int main(void)
 	    cmocka_unit_test(test_framing_errors),
 	    cmocka_unit_test(test_keepalive_and_pipelining),
 	    cmocka_unit_test(test_abusive_clients),
+	    cmocka_unit_test(test_pipeline_flood),
+	    cmocka_unit_test(test_expect_continue),
 	    cmocka_unit_test(test_curl_plain),
 	    cmocka_unit_test(test_tls),
 	    cmocka_unit_test(test_bind_error),
