@@ -119,17 +119,22 @@ err_t rand_bytes(void *p, size_t n)
 err_t uuid_new(char out[37])
 {
 	uint8_t b[16];
+	size_t i, o = 0;
 	err_t rc = rand_bytes(b, sizeof(b));
 
 	if (rc != ERR_OK)
 		return rc;
 	b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
 	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-	snprintf(out, 37,
-	         "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-	         "%02x%02x%02x%02x%02x%02x",
-	         b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
-	         b[10], b[11], b[12], b[13], b[14], b[15]);
+
+	/* Every request makes one: a formatted print showed in profiles. */
+	for (i = 0; i < sizeof(b); i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hexdigits[b[i] >> 4];
+		out[o++] = hexdigits[b[i] & 15];
+	}
+	out[o] = 0;
 	return ERR_OK;
 }
 
