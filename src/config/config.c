@@ -343,7 +343,7 @@ static err_t parse_listeners(struct cfg_ctx *c, const struct hcl_node *root,
 	struct hcl_block *blocks = NULL;
 	struct hcl_error e;
 	size_t n = 0, i;
-	bool size_set;
+	bool size_set = false;
 	err_t rc;
 
 	rc = hcl_blocks(root, "listener", 1, &blocks, &n, &e);
