@@ -57,7 +57,8 @@ Coffer is running on SQLite at $data/coffer.db and is unsealed.
     export VAULT_ADDR='$VAULT_ADDR'
     export VAULT_TOKEN='$token'
     ./build/coffer secrets enable -path=secret -version=2 kv
-    ./build/coffer write secret/data/hello -data=... (or use any Vault client)
+    echo '{"data": {"who": "world"}}' | ./build/coffer write secret/data/hello -
+    ./build/coffer read secret/data/hello
 
 The unseal key and root token are in $data/init.txt. Ctrl-C stops.
 MSG
