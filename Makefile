@@ -17,6 +17,7 @@ deps:
 
 test-deps:
 	sh scripts/install-deps.sh test
+	sh scripts/install-node-deps.sh
 
 build: deps
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
