@@ -84,19 +84,20 @@ class StorageFaults(ServerTest):
     def test_fsync_failure_stops_writes(self):
         if shutil.which("fiu-run") is None:
             self.skipTest("fiu-utils is not installed")
+        if os.environ.get("COFFER_SANITIZE") == "1":
+            # Both replace libc functions in the same process and crash
+            # each other; the plain build runs this test.
+            self.skipTest("fiu's preload cannot share a process with ASan")
         srv = self.server()
         ctl = os.path.join(srv.dir, "fiu")
         orig = srv.start
 
         def start_under_fiu(wait=True):
-            import harness
-            saved = harness.BIN
             args = ["fiu-run", "-x", "-f", ctl, BIN, "server",
                     "-config=%s" % srv.config_path]
             srv.log = open(srv.log_path, "ab")
             srv.proc = subprocess.Popen(args, stdout=srv.log,
                                         stderr=subprocess.STDOUT)
-            harness.BIN = saved
             if wait:
                 srv.wait_ready()
             return srv
