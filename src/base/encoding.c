@@ -28,7 +28,7 @@ char *hex_encode(const uint8_t *p, size_t n)
 	return s;
 }
 
-static int hex_value(char c)
+int hex_digit(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -50,7 +50,7 @@ err_t hex_decode(const char *s, struct buf *out)
 	if (rc != ERR_OK)
 		return rc;
 	for (i = 0; i < n; i += 2) {
-		int hi = hex_value(s[i]), lo = hex_value(s[i + 1]);
+		int hi = hex_digit(s[i]), lo = hex_digit(s[i + 1]);
 		if (hi < 0 || lo < 0)
 			return ERR_INVALID;
 		out->data[out->len++] = (uint8_t)(hi << 4 | lo);

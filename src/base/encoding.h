@@ -14,6 +14,9 @@
 #include "base/buf.h"
 #include "base/error.h"
 
+/* The value of one hex digit (either case), or -1. */
+int hex_digit(int c);
+
 char *hex_encode(const uint8_t *p, size_t n);
 err_t hex_decode(const char *s, struct buf *out);
 

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/encoding.h"
 #include "base/secret.h"
 
 enum tok_type {
@@ -244,17 +245,6 @@ static err_t skip_space(struct parser *ps, bool *nl)
 	}
 }
 
-static int hex_value(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Reads the four hex digits after "\u" at pos; -1 when they are not. */
 static long read_hex4(const struct parser *ps, size_t at)
 {
@@ -263,7 +253,7 @@ static long read_hex4(const struct parser *ps, size_t at)
 	size_t i;
 
 	for (i = 0; i < 4; i++) {
-		d = hex_value(peek(ps, at + i));
+		d = hex_digit(peek(ps, at + i));
 		if (d < 0)
 			return -1;
 		v = v * 16 + d;

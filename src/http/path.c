@@ -1,5 +1,7 @@
 #include "http/path.h"
 
+#include "base/encoding.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,17 +55,6 @@ bool http_utf8_valid(const char *s, size_t n)
 		i += need + 1;
 	}
 	return true;
-}
-
-static int hex_digit(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /*
