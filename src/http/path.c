@@ -1,10 +1,9 @@
 #include "http/path.h"
 
-#include "base/encoding.h"
-
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/encoding.h"
 #include "base/params.h"
 #include "base/secret.h"
 
