@@ -91,6 +91,7 @@ static struct listener_config plain_config(void)
 	return cfg;
 }
 
+/* buf[len] is always 0: replies are searched with strstr. */
 struct client {
 	int fd;
 	char buf[1 << 16];
@@ -109,7 +110,13 @@ static void client_open(struct client *c, int port)
 	struct sockaddr_in sa;
 	struct timeval tv = {5, 0};
 
+	/*
+	 * An empty buffer must read as empty: left unterminated, strstr saw
+	 * an old reply's head left on the stack by an earlier test and took
+	 * it for an answer before a byte had arrived.
+	 */
 	c->len = 0;
+	c->buf[0] = 0;
 	c->fd = socket(AF_INET, SOCK_STREAM, 0);
 	assert_true(c->fd >= 0);
 	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
