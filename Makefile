@@ -8,7 +8,8 @@
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all build deps test-deps run dev check test test-asan fuzz clean
+.PHONY: all build deps test-deps run dev check test test-asan fuzz fuzz-smoke \
+	clean
 
 all: build
 
@@ -42,7 +43,11 @@ test-asan: test-deps
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest --output-on-failure -j $(JOBS)
 
-check: test test-asan
+# The fuzz targets build with clang; a short run proves they work.
+fuzz-smoke:
+	$(MAKE) fuzz FUZZ_SECONDS=10
+
+check: test test-asan fuzz-smoke
 
 fuzz: test-deps
 	CC=clang cmake -S . -B build-fuzz -DCOFFER_FUZZ=ON \

@@ -126,7 +126,7 @@ int cmd_operator_init(int argc, char **argv)
 	                          {"key-shares", FLAG_INT, &shares},
 	                          {"key-threshold", FLAG_INT, &threshold},
 	                          {"status", FLAG_BOOL, &status},
-	                          {NULL}};
+	                          {0}};
 	struct client_response resp = {0};
 	struct client *c = NULL;
 	json_t *body = NULL;
@@ -234,7 +234,7 @@ int cmd_operator_unseal(int argc, char **argv)
 	struct command_opts o = {0};
 	bool reset = false;
 	struct flag_def defs[] = {
-	    COMMAND_COMMON_FLAGS(&o), {"reset", FLAG_BOOL, &reset}, {NULL}};
+	    COMMAND_COMMON_FLAGS(&o), {"reset", FLAG_BOOL, &reset}, {0}};
 	struct client_response resp = {0};
 	struct client *c = NULL;
 	json_t *body = NULL;
@@ -266,7 +266,7 @@ out:
 int cmd_operator_seal(int argc, char **argv)
 {
 	struct command_opts o = {0};
-	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {NULL}};
+	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {0}};
 	struct client_response resp = {0};
 	struct client *c = NULL;
 	int code;
@@ -343,7 +343,7 @@ static int operator_print_key_status(json_t *body, const char *format)
 int cmd_operator_key_status(int argc, char **argv)
 {
 	struct command_opts o = {0};
-	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {NULL}};
+	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {0}};
 	struct client_response resp = {0};
 	struct client *c = NULL;
 	int code;
@@ -363,7 +363,7 @@ int cmd_operator_key_status(int argc, char **argv)
 int cmd_operator_rotate(int argc, char **argv)
 {
 	struct command_opts o = {0};
-	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {NULL}};
+	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {0}};
 	struct client_response resp = {0};
 	struct client *c = NULL;
 	int code;

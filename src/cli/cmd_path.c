@@ -93,7 +93,7 @@ int cmd_read(int argc, char **argv)
 	struct command_opts o = {0};
 	const char *field = NULL;
 	struct flag_def defs[] = {
-	    COMMAND_COMMON_FLAGS(&o), {"field", FLAG_STRING, &field}, {NULL}};
+	    COMMAND_COMMON_FLAGS(&o), {"field", FLAG_STRING, &field}, {0}};
 	struct client_response resp = {0};
 	struct buf query = BUF_INIT, msg = BUF_INIT, what = BUF_INIT;
 	struct client *c = NULL;
@@ -176,7 +176,7 @@ int cmd_write(int argc, char **argv)
 	                          {"field", FLAG_STRING, &field},
 	                          {"force", FLAG_BOOL, &force},
 	                          {"f", FLAG_BOOL, &force},
-	                          {NULL}};
+	                          {0}};
 	struct client_response resp = {0};
 	struct buf what = BUF_INIT;
 	struct client *c = NULL;
@@ -243,7 +243,7 @@ static int list_print(json_t *body, const char *format)
 int cmd_list(int argc, char **argv)
 {
 	struct command_opts o = {0};
-	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {NULL}};
+	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {0}};
 	struct client_response resp = {0};
 	struct buf path = BUF_INIT, what = BUF_INIT;
 	struct client *c = NULL;
@@ -289,7 +289,7 @@ out:
 int cmd_delete(int argc, char **argv)
 {
 	struct command_opts o = {0};
-	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {NULL}};
+	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {0}};
 	struct client_response resp = {0};
 	struct buf what = BUF_INIT;
 	struct client *c = NULL;

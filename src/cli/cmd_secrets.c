@@ -189,7 +189,7 @@ int cmd_secrets_enable(int argc, char **argv)
 	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o),
 	                          SECRETS_SETTING_FLAGS(&s),
 	                          {"path", FLAG_STRING, &path},
-	                          {NULL}};
+	                          {0}};
 	struct client_response resp = {0};
 	struct buf mount = BUF_INIT, api = BUF_INIT;
 	struct client *c = NULL;
@@ -234,7 +234,7 @@ out:
 int cmd_secrets_disable(int argc, char **argv)
 {
 	struct command_opts o = {0};
-	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {NULL}};
+	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {0}};
 	struct client_response resp = {0};
 	struct buf mount = BUF_INIT, api = BUF_INIT, what = BUF_INIT;
 	struct client *c = NULL;
@@ -278,7 +278,7 @@ int cmd_secrets_tune(int argc, char **argv)
 	struct command_opts o = {0};
 	struct secrets_settings s = {0};
 	struct flag_def defs[] = {
-	    COMMAND_COMMON_FLAGS(&o), SECRETS_SETTING_FLAGS(&s), {NULL}};
+	    COMMAND_COMMON_FLAGS(&o), SECRETS_SETTING_FLAGS(&s), {0}};
 	struct client_response resp = {0};
 	struct buf mount = BUF_INIT, api = BUF_INIT, what = BUF_INIT;
 	struct client *c = NULL;
@@ -411,9 +411,8 @@ int cmd_secrets_list(int argc, char **argv)
 {
 	struct command_opts o = {0};
 	bool detailed = false;
-	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o),
-	                          {"detailed", FLAG_BOOL, &detailed},
-	                          {NULL}};
+	struct flag_def defs[] = {
+	    COMMAND_COMMON_FLAGS(&o), {"detailed", FLAG_BOOL, &detailed}, {0}};
 	struct client_response resp = {0};
 	struct client *c = NULL;
 	json_t *mounts;

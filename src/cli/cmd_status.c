@@ -109,7 +109,7 @@ int cmd_status_print(json_t *status, const char *format)
 int cmd_status(int argc, char **argv)
 {
 	struct command_opts o = {0};
-	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {NULL}};
+	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {0}};
 	struct client_response resp = {0};
 	struct client *c = NULL;
 	int first, code;

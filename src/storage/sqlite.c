@@ -66,8 +66,8 @@ static const char *const writer_sql[] = {
     "BEGIN IMMEDIATE",
     "COMMIT",
     "ROLLBACK",
-    "INSERT INTO entries (key, value) VALUES (?1, ?2) "
-    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    ("INSERT INTO entries (key, value) VALUES (?1, ?2) "
+     "ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
     "DELETE FROM entries WHERE key = ?1",
     "SAVEPOINT job",
     "RELEASE job",

@@ -35,7 +35,7 @@ static err_t parse(struct parsed *p, int argc, char **argv, int *first,
 	                          {"detailed", FLAG_BOOL, &p->detailed},
 	                          {"key-shares", FLAG_INT, &p->shares},
 	                          {"options", FLAG_LIST, &p->options},
-	                          {NULL}};
+	                          {0}};
 
 	return flags_parse(defs, argc, argv, first, msg);
 }

@@ -429,8 +429,8 @@ static void test_malformed_config(void **state)
 	                     "{\"secret_shares\":5}",
 	                     "{\"secret_shares\":\"5\",\"secret_threshold\":3}",
 	                     "{\"secret_shares\":5,\"secret_threshold\":9}",
-	                     "{\"secret_shares\":4294967301,"
-	                     "\"secret_threshold\":3}"};
+	                     ("{\"secret_shares\":4294967301,"
+	                      "\"secret_threshold\":3}")};
 	bool initialized, unsealed;
 	uint8_t key[SEAL_KEY_LEN + 1] = {1};
 
