@@ -2,8 +2,8 @@
  * cli.h - the `coffer` command-line client of the HTTP API.
  *
  * Every subcommand but `server` lands here: status, operator, read, write,
- * list, delete, secrets, help. The client talks to a server only over HTTP,
- * as any other client would.
+ * list, delete, secrets, kv, token, policy, lease, namespace, help. The
+ * client talks to a server only over HTTP, as any other client would.
  */
 #ifndef COFFER_CLI_CLI_H
 #define COFFER_CLI_CLI_H

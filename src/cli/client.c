@@ -283,7 +283,7 @@ static err_t client_add_header(struct curl_slist **list, const char *name,
 	return rc;
 }
 
-static err_t client_headers(const struct client *c, bool has_body,
+static err_t client_headers(const struct client *c, const char *content_type,
                             struct curl_slist **out)
 {
 	struct curl_slist *next;
@@ -295,10 +295,10 @@ static err_t client_headers(const struct client *c, bool has_body,
 		rc = client_add_header(out, "X-Vault-Token", c->token);
 	if (rc == ERR_OK && c->namespace != NULL)
 		rc = client_add_header(out, "X-Vault-Namespace", c->namespace);
-	if (rc == ERR_OK && has_body)
-		rc = client_add_header(out, "Content-Type", "application/json");
+	if (rc == ERR_OK && content_type != NULL)
+		rc = client_add_header(out, "Content-Type", content_type);
 	/* Without a body, drop the form type libcurl would announce. */
-	if (rc == ERR_OK && !has_body) {
+	if (rc == ERR_OK && content_type == NULL) {
 		next = curl_slist_append(*out, "Content-Type:");
 		if (next == NULL)
 			rc = ERR_NOMEM;
@@ -430,6 +430,15 @@ err_t client_request(struct client *c, const char *method, const char *path,
                      const char *query, json_t *body,
                      struct client_response *resp, struct buf *msg)
 {
+	return client_request_typed(c, method, path, query, body,
+	                            "application/json", resp, msg);
+}
+
+err_t client_request_typed(struct client *c, const char *method,
+                           const char *path, const char *query, json_t *body,
+                           const char *content_type,
+                           struct client_response *resp, struct buf *msg)
+{
 	struct curl_slist *headers = NULL;
 	struct buf noproxy = BUF_INIT, cause = BUF_INIT;
 	CURL *h = NULL;
@@ -441,7 +450,8 @@ err_t client_request(struct client *c, const char *method, const char *path,
 	if (rc == ERR_OK)
 		rc = client_url(c, path, query, &resp->url);
 	if (rc == ERR_OK)
-		rc = client_headers(c, body != NULL, &headers);
+		rc = client_headers(c, body != NULL ? content_type : NULL,
+		                    &headers);
 	if (rc != ERR_OK)
 		goto out;
 

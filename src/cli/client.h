@@ -72,8 +72,8 @@ void client_free(struct client *c);
 const char *client_address(const struct client *c);
 
 /*
- * Sends method (GET, PUT, POST, DELETE, LIST) to /v1/<path>[?query]. Each
- * segment of path is percent-encoded; query is sent as given (already
+ * Sends method (GET, PUT, POST, PATCH, DELETE, LIST) to /v1/<path>[?query].
+ * Each segment of path is percent-encoded; query is sent as given (already
  * encoded) and may be NULL. body (may be NULL; not consumed) is sent as
  * JSON. On return resp must be released with client_response_release
  * whatever the result. Returns ERR_OK when the server answered, whatever
@@ -84,6 +84,16 @@ const char *client_address(const struct client *c);
 err_t client_request(struct client *c, const char *method, const char *path,
                      const char *query, json_t *body,
                      struct client_response *resp, struct buf *msg);
+
+/*
+ * client_request with the Content-Type of the body named: a KV patch is
+ * sent as "application/merge-patch+json", which the server demands for
+ * PATCH. content_type is ignored when body is NULL.
+ */
+err_t client_request_typed(struct client *c, const char *method,
+                           const char *path, const char *query, json_t *body,
+                           const char *content_type,
+                           struct client_response *resp, struct buf *msg);
 
 /* Frees what a response holds; resp may be NULL or already released. */
 void client_response_release(struct client_response *resp);

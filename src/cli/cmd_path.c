@@ -213,33 +213,6 @@ out:
 	return code;
 }
 
-/* Prints a LIST answer: its data.keys, one per line under "Keys". */
-static int list_print(json_t *body, const char *format)
-{
-	static const char *const headers[] = {"Keys"};
-	json_t *keys = json_object_get(json_object_get(body, "data"), "keys");
-	json_t *k;
-	struct table t;
-	size_t i;
-	err_t rc;
-	int code;
-
-	if (strcmp(format, "json") == 0)
-		return command_print_json(keys);
-	rc = table_init(&t, 1, headers);
-	json_array_foreach(keys, i, k)
-	{
-		const char *cell = json_string_value(k);
-
-		if (rc == ERR_OK && cell != NULL)
-			rc = table_add_row(&t, &cell);
-	}
-	code = rc == ERR_OK ? command_print_table(&t)
-	                    : command_fail("printing the keys", err_str(rc));
-	table_release(&t);
-	return code;
-}
-
 int cmd_list(int argc, char **argv)
 {
 	struct command_opts o = {0};
@@ -277,7 +250,7 @@ int cmd_list(int argc, char **argv)
 	}
 	code = command_check(&resp, buf_str(&what));
 	if (code == COMMAND_EXIT_OK)
-		code = list_print(resp.body, o.format);
+		code = command_print_keys(resp.body, o.format);
 out:
 	client_response_release(&resp);
 	client_free(c);

@@ -122,6 +122,25 @@ int command_call(struct client *c, const char *method, const char *path,
 	return code;
 }
 
+int command_call_typed(struct client *c, const char *method, const char *path,
+                       json_t *body, const char *content_type, const char *what,
+                       struct client_response *resp)
+{
+	struct buf msg = BUF_INIT;
+	int code = COMMAND_EXIT_OK;
+	err_t rc;
+
+	rc = client_request_typed(c, method, path, NULL, body, content_type,
+	                          resp, &msg);
+	if (rc != ERR_OK)
+		code =
+		    command_fail(what, msg.len ? buf_str(&msg) : err_str(rc));
+	buf_release(&msg);
+	if (code == COMMAND_EXIT_OK)
+		code = command_check(resp, what);
+	return code;
+}
+
 int command_print_json(json_t *v)
 {
 	char *text;
@@ -169,6 +188,38 @@ err_t command_format_value(json_t *v, struct buf *out)
 	return rc;
 }
 
+static bool command_ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+bool command_is_duration_key(const char *key)
+{
+	return strcmp(key, "period") == 0 || strcmp(key, "ttl") == 0 ||
+	       strcmp(key, "duration") == 0 || strcmp(key, "lease_max") == 0 ||
+	       strcmp(key, "ttl_max") == 0 ||
+	       command_ends_with(key, "_period") ||
+	       command_ends_with(key, "_ttl") ||
+	       command_ends_with(key, "_duration");
+}
+
+/*
+ * The table form of the value of key: a whole number of seconds under a
+ * key that names a duration reads better as one ("768h0m0s").
+ */
+static err_t command_format_cell(const char *key, json_t *v, struct buf *out)
+{
+	char text[64];
+
+	if (json_is_integer(v) && command_is_duration_key(key)) {
+		format_duration(json_integer_value(v), text, sizeof(text));
+		return buf_append_str(out, text);
+	}
+	return command_format_value(v, out);
+}
+
 /* Adds the row key = the table form of v. */
 static err_t command_row(struct table *t, const char *key, json_t *v)
 {
@@ -187,9 +238,29 @@ static int command_strcmp(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* One row per key of obj, sorted, each key behind prefix. */
+/* Adds the row key = the cell form of v, durations spelled out. */
+static err_t command_cell_row(struct table *t, const char *key, json_t *v,
+                              bool empty_na)
+{
+	struct buf text = BUF_INIT;
+	err_t rc;
+
+	rc = command_format_cell(key, v, &text);
+	/* Vault's tables show an empty cell as "n/a". */
+	if (rc == ERR_OK && empty_na && text.len == 0)
+		rc = buf_append_str(&text, "n/a");
+	if (rc == ERR_OK)
+		rc = table_add_kv(t, key, buf_str(&text));
+	buf_release(&text);
+	return rc;
+}
+
+/*
+ * One row per key of obj, sorted, each key behind prefix. With human set,
+ * durations are spelled out; without it (for -field) values stay raw.
+ */
 static err_t command_object_rows(struct table *t, json_t *obj,
-                                 const char *prefix)
+                                 const char *prefix, bool human)
 {
 	struct buf key = BUF_INIT;
 	const char **keys = NULL, *k;
@@ -211,7 +282,11 @@ static err_t command_object_rows(struct table *t, json_t *obj,
 	for (i = 0; i < n && rc == ERR_OK; i++) {
 		buf_reset(&key);
 		rc = buf_printf(&key, "%s%s", prefix, keys[i]);
-		if (rc == ERR_OK)
+		if (rc == ERR_OK && human)
+			rc = command_cell_row(t, buf_str(&key),
+			                      json_object_get(obj, keys[i]),
+			                      false);
+		else if (rc == ERR_OK)
 			rc = command_row(t, buf_str(&key),
 			                 json_object_get(obj, keys[i]));
 	}
@@ -249,39 +324,83 @@ static err_t command_lease_rows(struct table *t, json_t *env)
 	return ERR_OK;
 }
 
-/* A login's token: showing it is the point of the command. */
-static err_t command_auth_rows(struct table *t, json_t *auth)
+/*
+ * A list of policies the way Vault's CLI shows one: each name quoted,
+ * separated by spaces, ["default" "web"]; nothing at all is [].
+ */
+static err_t command_quoted_list(json_t *list, struct buf *out)
 {
-	static const char *const fields[][2] = {
-	    {"token", "client_token"},
-	    {"token_accessor", "accessor"},
-	    {"token_duration", NULL},
-	    {"token_renewable", "renewable"},
+	json_t *item;
+	size_t i;
+	err_t rc = buf_append_byte(out, '[');
+
+	json_array_foreach(list, i, item)
+	{
+		if (rc == ERR_OK && i > 0)
+			rc = buf_append_byte(out, ' ');
+		if (rc == ERR_OK && json_is_string(item))
+			rc = buf_printf(out, "\"%s\"", json_string_value(item));
+	}
+	if (rc == ERR_OK)
+		rc = buf_append_byte(out, ']');
+	return rc;
+}
+
+static err_t command_list_row(struct table *t, const char *key, json_t *list)
+{
+	struct buf text = BUF_INIT;
+	err_t rc;
+
+	rc = command_quoted_list(list, &text);
+	if (rc == ERR_OK)
+		rc = table_add_kv(t, key, buf_str(&text));
+	buf_release(&text);
+	return rc;
+}
+
+/* A token without a lease (root) never expires. */
+static err_t command_token_duration_row(struct table *t, json_t *auth)
+{
+	json_t *ttl = json_object_get(auth, "lease_duration");
+
+	if (json_integer_value(ttl) <= 0)
+		return table_add_kv(t, "token_duration",
+		                    "\xe2\x88\x9e" /* the infinity sign */);
+	return command_duration_row(t, "token_duration", ttl);
+}
+
+/* A login's token: showing it is the point of the command. */
+static err_t command_auth_rows(struct table *t, json_t *auth, bool human)
+{
+	static const char *const lists[][2] = {
 	    {"token_policies", "token_policies"},
 	    {"identity_policies", "identity_policies"},
 	    {"policies", "policies"},
 	};
 	size_t i;
-	err_t rc = ERR_OK;
+	err_t rc;
 
 	if (!json_is_object(auth))
 		return ERR_OK;
-	for (i = 0; i < sizeof(fields) / sizeof(fields[0]) && !rc; i++) {
-		if (fields[i][1] == NULL)
-			rc = command_duration_row(
-			    t, fields[i][0],
-			    json_object_get(auth, "lease_duration"));
-		else
-			rc = command_row(t, fields[i][0],
-			                 json_object_get(auth, fields[i][1]));
-	}
+	rc = command_row(t, "token", json_object_get(auth, "client_token"));
+	if (rc == ERR_OK)
+		rc = command_row(t, "token_accessor",
+		                 json_object_get(auth, "accessor"));
+	if (rc == ERR_OK)
+		rc = command_token_duration_row(t, auth);
+	if (rc == ERR_OK)
+		rc = command_row(t, "token_renewable",
+		                 json_object_get(auth, "renewable"));
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]) && !rc; i++)
+		rc = command_list_row(t, lists[i][0],
+		                      json_object_get(auth, lists[i][1]));
 	if (rc == ERR_OK)
 		rc = command_object_rows(t, json_object_get(auth, "metadata"),
-		                         "token_meta_");
+		                         "token_meta_", human);
 	return rc;
 }
 
-static void command_print_warnings(json_t *env)
+void command_print_warnings(json_t *env)
 {
 	json_t *warnings = json_object_get(env, "warnings"), *w;
 	size_t i;
@@ -326,10 +445,11 @@ int command_print_secret(json_t *envelope, const char *format,
 	if (rc == ERR_OK)
 		rc = command_lease_rows(&t, envelope);
 	if (rc == ERR_OK)
-		rc = command_auth_rows(&t, json_object_get(envelope, "auth"));
+		rc = command_auth_rows(&t, json_object_get(envelope, "auth"),
+		                       field == NULL);
 	if (rc == ERR_OK)
 		rc = command_object_rows(&t, json_object_get(envelope, "data"),
-		                         "");
+		                         "", field == NULL);
 	if (rc != ERR_OK) {
 		code = command_fail("printing the answer", err_str(rc));
 		goto out;
@@ -342,5 +462,124 @@ int command_print_secret(json_t *envelope, const char *format,
 	code = t.nrows > 1 ? command_print_table(&t) : COMMAND_EXIT_OK;
 out:
 	table_release(&t);
+	return code;
+}
+
+void command_print_banner(const char *title, size_t width)
+{
+	size_t title_len = strlen(title), signs = 4, i;
+
+	/* A title and its two spaces; at least two signs on either side. */
+	if (width > title_len + 2)
+		signs = width - title_len - 2;
+	if (signs % 2 != 0)
+		signs++;
+	for (i = 0; i < signs / 2; i++)
+		putchar('=');
+	printf(" %s ", title);
+	for (i = 0; i < signs / 2; i++)
+		putchar('=');
+	putchar('\n');
+}
+
+void command_print_map_banner(const char *title, json_t *obj)
+{
+	const char *k;
+	size_t longest = 0;
+	json_t *v;
+
+	json_object_foreach(obj, k, v)
+	{
+		if (strlen(k) > longest)
+			longest = strlen(k);
+	}
+	/* The widest key, the column gap and the word "Value". */
+	command_print_banner(title, longest + 4 + 5);
+}
+
+int command_print_map(json_t *obj)
+{
+	static const char *const headers[] = {"Key", "Value"};
+	const char **keys = NULL, *k;
+	size_t n = 0, i;
+	struct table t;
+	json_t *v;
+	err_t rc;
+	int code;
+
+	if (!json_is_object(obj) || json_object_size(obj) == 0)
+		return COMMAND_EXIT_OK;
+	rc = table_init(&t, 2, headers);
+	keys = calloc(json_object_size(obj), sizeof(*keys));
+	if (keys == NULL)
+		rc = ERR_NOMEM;
+	json_object_foreach(obj, k, v)
+	{
+		if (keys != NULL)
+			keys[n++] = k;
+	}
+	if (keys != NULL)
+		qsort(keys, n, sizeof(*keys), command_strcmp);
+	for (i = 0; i < n && rc == ERR_OK; i++)
+		rc = command_cell_row(&t, keys[i],
+		                      json_object_get(obj, keys[i]), true);
+
+	code = rc == ERR_OK ? command_print_table(&t)
+	                    : command_fail("printing the answer", err_str(rc));
+	table_release(&t);
+	free(keys);
+	return code;
+}
+
+int command_print_field_of(json_t *obj, const char *field)
+{
+	struct buf text = BUF_INIT;
+	json_t *v = json_object_get(obj, field);
+	err_t rc;
+
+	if (v == NULL) {
+		fprintf(stderr, "Field \"%s\" not present in secret\n", field);
+		return COMMAND_EXIT_ERROR;
+	}
+	rc = command_format_value(v, &text);
+	if (rc == ERR_OK)
+		printf("%s\n", buf_str(&text));
+	buf_release(&text);
+	return rc == ERR_OK ? COMMAND_EXIT_OK
+	                    : command_fail("printing the field", err_str(rc));
+}
+
+int command_print_keys(json_t *body, const char *format)
+{
+	static const char *const headers[] = {"Keys"};
+	json_t *keys = json_object_get(json_object_get(body, "data"), "keys");
+	const char **names = NULL;
+	size_t n = 0, i;
+	struct table t;
+	json_t *k;
+	err_t rc;
+	int code;
+
+	if (strcmp(format, "json") == 0)
+		return command_print_json(keys ? keys : json_null());
+	rc = table_init(&t, 1, headers);
+	names = calloc(json_array_size(keys) + 1, sizeof(*names));
+	if (names == NULL)
+		rc = ERR_NOMEM;
+	json_array_foreach(keys, i, k)
+	{
+		if (names != NULL && json_is_string(k))
+			names[n++] = json_string_value(k);
+	}
+	/* Sorted, as Vault's CLI prints a listing. */
+	if (names != NULL)
+		qsort(names, n, sizeof(*names), command_strcmp);
+	for (i = 0; i < n && rc == ERR_OK; i++)
+		rc = table_add_row(&t, &names[i]);
+
+	code = rc == ERR_OK ? command_print_table(&t)
+	                    : command_fail("printing the keys", err_str(rc));
+	table_release(&t);
+	free(names);
 	return code;
 }

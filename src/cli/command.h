@@ -89,6 +89,14 @@ int command_call(struct client *c, const char *method, const char *path,
                  const char *query, json_t *body, const char *what,
                  struct client_response *resp);
 
+/*
+ * command_call with the body sent as content_type (a KV patch goes as
+ * "application/merge-patch+json"); no query string.
+ */
+int command_call_typed(struct client *c, const char *method, const char *path,
+                       json_t *body, const char *content_type, const char *what,
+                       struct client_response *resp);
+
 /* Prints "Error <what>: <detail>" on stderr and returns 1. */
 int command_fail(const char *what, const char *detail);
 
@@ -114,6 +122,44 @@ err_t command_format_value(json_t *v, struct buf *out);
 int command_print_secret(json_t *envelope, const char *format,
                          const char *field);
 
+/* Prints the "warnings" of an envelope, if any, on stderr. */
+void command_print_warnings(json_t *env);
+
+/*
+ * Whether a key names a duration that Vault's CLI shows spelled out
+ * ("ttl", "creation_ttl", "period", "lease_duration", ...), so that a
+ * whole number of seconds under it prints as "1h0m0s".
+ */
+bool command_is_duration_key(const char *key);
+
+/*
+ * Prints the line "== title ==" that heads a section of `kv get`: equal
+ * signs on both sides (two at least) so that it is about width wide.
+ */
+void command_print_banner(const char *title, size_t width);
+
+/* command_print_banner as wide as a Key/Value table of obj will be. */
+void command_print_map_banner(const char *title, json_t *obj);
+
+/*
+ * Prints a Key/Value table of the members of obj, sorted by key, with
+ * durations spelled out and empty values as "n/a"; nothing for an empty
+ * or missing object. Returns an exit code.
+ */
+int command_print_map(json_t *obj);
+
+/*
+ * Prints the raw value of obj's member field on a line of its own (-field).
+ * Returns 1 with a message when obj has no such member.
+ */
+int command_print_field_of(json_t *obj, const char *field);
+
+/*
+ * Prints the "keys" of a LIST answer: sorted under a "Keys" header, or as
+ * a JSON array with format "json". Returns an exit code.
+ */
+int command_print_keys(json_t *body, const char *format);
+
 /* The commands, one function each; see cli.c for the listing. */
 int cmd_status(int argc, char **argv);
 /*
@@ -134,5 +180,30 @@ int cmd_secrets_enable(int argc, char **argv);
 int cmd_secrets_disable(int argc, char **argv);
 int cmd_secrets_list(int argc, char **argv);
 int cmd_secrets_tune(int argc, char **argv);
+int cmd_token_create(int argc, char **argv);
+int cmd_token_lookup(int argc, char **argv);
+int cmd_token_renew(int argc, char **argv);
+int cmd_token_revoke(int argc, char **argv);
+int cmd_token_capabilities(int argc, char **argv);
+int cmd_policy_list(int argc, char **argv);
+int cmd_policy_read(int argc, char **argv);
+int cmd_policy_write(int argc, char **argv);
+int cmd_policy_delete(int argc, char **argv);
+int cmd_kv_get(int argc, char **argv);
+int cmd_kv_put(int argc, char **argv);
+int cmd_kv_patch(int argc, char **argv);
+int cmd_kv_list(int argc, char **argv);
+int cmd_kv_delete(int argc, char **argv);
+int cmd_kv_undelete(int argc, char **argv);
+int cmd_kv_destroy(int argc, char **argv);
+/* `kv metadata get|put|delete`: argv[0] is "metadata". */
+int cmd_kv_metadata(int argc, char **argv);
+int cmd_lease_lookup(int argc, char **argv);
+int cmd_lease_renew(int argc, char **argv);
+int cmd_lease_revoke(int argc, char **argv);
+int cmd_namespace_list(int argc, char **argv);
+int cmd_namespace_create(int argc, char **argv);
+int cmd_namespace_delete(int argc, char **argv);
+int cmd_namespace_lookup(int argc, char **argv);
 
 #endif
