@@ -114,7 +114,7 @@ int cmd_kv_get(int argc, char **argv)
 	                          {"field", FLAG_STRING, &field},
 	                          {"mount", FLAG_STRING, &mount},
 	                          {"version", FLAG_INT, &version},
-	                          {NULL}};
+	                          {0}};
 	struct client_response resp = {0};
 	struct kvcli_target t = {0};
 	struct buf api = BUF_INIT, query = BUF_INIT, what = BUF_INIT;
@@ -297,7 +297,7 @@ static int kv_write(const char *usage, bool patch, int argc, char **argv)
 	                          {"field", FLAG_STRING, &w.field},
 	                          {"mount", FLAG_STRING, &w.mount},
 	                          {"cas", FLAG_INT, &w.cas},
-	                          {NULL}};
+	                          {0}};
 	int first, code;
 
 	code = command_parse(usage, defs, argc, argv, &w.o, &first);
@@ -328,7 +328,7 @@ int cmd_kv_list(int argc, char **argv)
 	struct command_opts o = {0};
 	const char *mount = NULL;
 	struct flag_def defs[] = {
-	    COMMAND_COMMON_FLAGS(&o), {"mount", FLAG_STRING, &mount}, {NULL}};
+	    COMMAND_COMMON_FLAGS(&o), {"mount", FLAG_STRING, &mount}, {0}};
 	struct client_response resp = {0};
 	struct kvcli_target t = {0};
 	struct buf api = BUF_INIT, what = BUF_INIT;

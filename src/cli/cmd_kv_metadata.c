@@ -125,7 +125,7 @@ static int kv_meta_get(int argc, char **argv)
 	struct command_opts o = {0};
 	const char *mount = NULL;
 	struct flag_def defs[] = {
-	    COMMAND_COMMON_FLAGS(&o), {"mount", FLAG_STRING, &mount}, {NULL}};
+	    COMMAND_COMMON_FLAGS(&o), {"mount", FLAG_STRING, &mount}, {0}};
 	struct client_response resp = {0};
 	struct kvcli_target t = {0};
 	struct buf api = BUF_INIT, what = BUF_INIT;
@@ -282,7 +282,7 @@ static int kv_meta_put(int argc, char **argv)
 	    {"delete-version-after", FLAG_STRING, &s.delete_after},
 	    {"custom-metadata", FLAG_LIST, &s.custom},
 	    {"mount", FLAG_STRING, &mount},
-	    {NULL}};
+	    {0}};
 	struct buf msg = BUF_INIT;
 	json_t *body = NULL;
 	int first, code;
@@ -317,7 +317,7 @@ static int kv_meta_delete(int argc, char **argv)
 	struct command_opts o = {0};
 	const char *mount = NULL;
 	struct flag_def defs[] = {
-	    COMMAND_COMMON_FLAGS(&o), {"mount", FLAG_STRING, &mount}, {NULL}};
+	    COMMAND_COMMON_FLAGS(&o), {"mount", FLAG_STRING, &mount}, {0}};
 	struct client_response resp = {0};
 	struct kvcli_target t = {0};
 	struct buf api = BUF_INIT, what = BUF_INIT;

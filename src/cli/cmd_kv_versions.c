@@ -129,7 +129,7 @@ static int kv_versions_run(const struct kv_versions_cmd *k, int argc,
 	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o),
 	                          {"versions", FLAG_LIST, &list},
 	                          {"mount", FLAG_STRING, &mount},
-	                          {NULL}};
+	                          {0}};
 	struct kvcli_target t = {0};
 	struct client *c = NULL;
 	json_t *versions = NULL;

@@ -55,7 +55,7 @@ static int lease_call(struct command_opts *o, const char *path, json_t *body,
 int cmd_lease_lookup(int argc, char **argv)
 {
 	struct command_opts o = {0};
-	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {NULL}};
+	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {0}};
 	json_t *body;
 	int first, code;
 
@@ -81,7 +81,7 @@ int cmd_lease_renew(int argc, char **argv)
 	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o),
 	                          {"increment", FLAG_STRING, &increment},
 	                          {"i", FLAG_STRING, &increment},
-	                          {NULL}};
+	                          {0}};
 	json_t *body;
 	int64_t secs = 0;
 	int first, code;
@@ -145,7 +145,7 @@ int cmd_lease_revoke(int argc, char **argv)
 	struct flag_def defs[] = {
 	    COMMAND_COMMON_FLAGS(&r.o),     {"prefix", FLAG_BOOL, &r.prefix},
 	    {"force", FLAG_BOOL, &r.force}, {"f", FLAG_BOOL, &r.force},
-	    {"sync", FLAG_BOOL, &r.sync},   {NULL}};
+	    {"sync", FLAG_BOOL, &r.sync},   {0}};
 	struct client_response resp = {0};
 	struct buf path = BUF_INIT, news = BUF_INIT;
 	struct client *c = NULL;

@@ -58,7 +58,7 @@ static err_t namespace_api(const char *name, struct buf *out)
 int cmd_namespace_list(int argc, char **argv)
 {
 	struct command_opts o = {0};
-	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {NULL}};
+	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {0}};
 	struct client_response resp = {0};
 	struct client *c = NULL;
 	json_t *keys;
@@ -124,7 +124,7 @@ int cmd_namespace_create(int argc, char **argv)
 	struct flag_list meta = {0};
 	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o),
 	                          {"custom-metadata", FLAG_LIST, &meta},
-	                          {NULL}};
+	                          {0}};
 	struct client_response resp = {0};
 	struct buf api = BUF_INIT;
 	struct client *c = NULL;
@@ -162,7 +162,7 @@ out:
 int cmd_namespace_delete(int argc, char **argv)
 {
 	struct command_opts o = {0};
-	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {NULL}};
+	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {0}};
 	struct client_response resp = {0};
 	struct buf api = BUF_INIT;
 	struct client *c = NULL;
@@ -196,7 +196,7 @@ out:
 int cmd_namespace_lookup(int argc, char **argv)
 {
 	struct command_opts o = {0};
-	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {NULL}};
+	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {0}};
 	struct client_response resp = {0};
 	struct buf api = BUF_INIT;
 	struct client *c = NULL;

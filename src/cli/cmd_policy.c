@@ -61,7 +61,7 @@ static int policy_name_arg(const char *usage, int argc, char **argv, int first,
 int cmd_policy_list(int argc, char **argv)
 {
 	struct command_opts o = {0};
-	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {NULL}};
+	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {0}};
 	struct client_response resp = {0};
 	struct client *c = NULL;
 	json_t *keys, *k;
@@ -132,7 +132,7 @@ static int policy_print(json_t *body, const char *format)
 int cmd_policy_read(int argc, char **argv)
 {
 	struct command_opts o = {0};
-	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {NULL}};
+	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {0}};
 	struct client_response resp = {0};
 	struct buf path = BUF_INIT, what = BUF_INIT;
 	struct client *c = NULL;
@@ -206,7 +206,7 @@ static int policy_body(const char *file, json_t **out)
 int cmd_policy_write(int argc, char **argv)
 {
 	struct command_opts o = {0};
-	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {NULL}};
+	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {0}};
 	struct client_response resp = {0};
 	struct buf path = BUF_INIT;
 	struct client *c = NULL;
@@ -243,7 +243,7 @@ out:
 int cmd_policy_delete(int argc, char **argv)
 {
 	struct command_opts o = {0};
-	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {NULL}};
+	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {0}};
 	struct client_response resp = {0};
 	struct buf path = BUF_INIT, what = BUF_INIT;
 	struct client *c = NULL;

@@ -254,7 +254,7 @@ int cmd_token_create(int argc, char **argv)
 	    {"id", FLAG_STRING, &t.id},
 	    {"type", FLAG_STRING, &t.type},
 	    {"field", FLAG_STRING, &t.field},
-	    {NULL}};
+	    {0}};
 	struct buf msg = BUF_INIT;
 	json_t *body = NULL;
 	int first, code;
@@ -324,9 +324,8 @@ int cmd_token_lookup(int argc, char **argv)
 {
 	struct command_opts o = {0};
 	bool accessor = false;
-	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o),
-	                          {"accessor", FLAG_BOOL, &accessor},
-	                          {NULL}};
+	struct flag_def defs[] = {
+	    COMMAND_COMMON_FLAGS(&o), {"accessor", FLAG_BOOL, &accessor}, {0}};
 	struct buf path = BUF_INIT;
 	json_t *body = NULL;
 	const char *arg;
@@ -380,7 +379,7 @@ int cmd_token_renew(int argc, char **argv)
 	                          {"increment", FLAG_STRING, &increment},
 	                          {"i", FLAG_STRING, &increment},
 	                          {"accessor", FLAG_BOOL, &accessor},
-	                          {NULL}};
+	                          {0}};
 	struct buf path = BUF_INIT;
 	json_t *body = json_object();
 	const char *arg;
@@ -464,7 +463,7 @@ int cmd_token_revoke(int argc, char **argv)
 	                          {"self", FLAG_BOOL, &r.self},
 	                          {"accessor", FLAG_BOOL, &r.accessor},
 	                          {"mode", FLAG_STRING, &r.mode},
-	                          {NULL}};
+	                          {0}};
 	struct client_response resp = {0};
 	struct buf path = BUF_INIT;
 	struct client *c = NULL;
@@ -573,9 +572,8 @@ int cmd_token_capabilities(int argc, char **argv)
 {
 	struct command_opts o = {0};
 	bool accessor = false;
-	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o),
-	                          {"accessor", FLAG_BOOL, &accessor},
-	                          {NULL}};
+	struct flag_def defs[] = {
+	    COMMAND_COMMON_FLAGS(&o), {"accessor", FLAG_BOOL, &accessor}, {0}};
 	int first, code, n;
 
 	code = command_parse(capabilities_usage, defs, argc, argv, &o, &first);
