@@ -33,6 +33,7 @@ static const struct sys_route routes[] = {
     {"tools/random/", sys_tools_random},
     {"tools/hash", sys_tools_hash},
     {"tools/hash/", sys_tools_hash},
+    {"internal/ui/mounts/", sys_internal_ui_mounts},
     {"namespaces", sys_namespaces},
     {"namespaces/", sys_namespaces},
 };

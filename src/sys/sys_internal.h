@@ -27,6 +27,10 @@ err_t sys_key_status(struct core *c, struct request *req,
 err_t sys_mounts(struct core *c, struct request *req, struct response *resp);
 err_t sys_auth(struct core *c, struct request *req, struct response *resp);
 
+/* sys_internal_ui.c: sys/internal/ui/mounts/<path>. */
+err_t sys_internal_ui_mounts(struct core *c, struct request *req,
+                             struct response *resp);
+
 /* sys_namespaces.c: sys/namespaces. */
 err_t sys_namespaces(struct core *c, struct request *req,
                      struct response *resp);

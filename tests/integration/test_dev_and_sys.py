@@ -153,6 +153,17 @@ class DevAndSys(ServerTest):
         status, body = self.srv.request("GET", "/v1/kv1/a%20b/c%25d")
         self.assertEqual(body["data"]["v"], "3")
 
+    def test_internal_ui_mounts(self):
+        status, body = self.srv.request(
+            "GET", "/v1/sys/internal/ui/mounts/secret/app/db")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["data"]["path"], "secret/")
+        self.assertEqual(body["data"]["type"], "kv")
+        self.assertEqual(body["data"]["options"], {"version": "2"})
+        status, body = self.srv.request(
+            "GET", "/v1/sys/internal/ui/mounts/nowhere/x")
+        self.assertEqual(status, 400)
+
     def test_lookup_self(self):
         data = self.c.lookup_token()["data"]
         self.assertEqual(data["policies"], ["root"])
