@@ -76,6 +76,8 @@ err_t core_post_unseal(struct core *c)
 
 	rc = token_store_new(c->enc, &c->tokens);
 	if (rc == ERR_OK)
+		rc = policy_store_new(c->enc, &c->policies);
+	if (rc == ERR_OK)
 		rc = mounts_load(c);
 	if (rc != ERR_OK) {
 		log_error("core", "post-unseal setup failed: %s", err_str(rc));
@@ -92,6 +94,8 @@ void core_seal_locked(struct core *c)
 	mounts_unload(c);
 	token_store_free(c->tokens);
 	c->tokens = NULL;
+	policy_store_free(c->policies);
+	c->policies = NULL;
 	seal_seal(c->seal);
 	if (c->unsealed)
 		log_info("core", "vault is sealed");

@@ -17,6 +17,7 @@
 #include "core/barrier.h"
 #include "core/core.h"
 #include "core/mount.h"
+#include "core/policy_store.h"
 #include "core/seal.h"
 #include "core/token.h"
 
@@ -36,6 +37,7 @@ struct core {
 	bool unsealed; /* mounts and tokens are loaded */
 	struct mount_table mounts;
 	struct token_store *tokens;
+	struct policy_store *policies; /* ACL policies; set while unsealed */
 
 	struct core_options opts;
 	char *api_addr;

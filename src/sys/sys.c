@@ -33,6 +33,13 @@ static const struct sys_route routes[] = {
     {"tools/random/", sys_tools_random},
     {"tools/hash", sys_tools_hash},
     {"tools/hash/", sys_tools_hash},
+    {"policy", sys_policy},
+    {"policy/", sys_policy},
+    {"policies/acl", sys_policies_acl},
+    {"policies/acl/", sys_policies_acl},
+    {"capabilities", sys_capabilities},
+    {"capabilities-self", sys_capabilities_self},
+    {"capabilities-accessor", sys_capabilities_accessor},
 };
 
 static sys_handler_fn find_route(const struct sys_route *table, size_t n,
