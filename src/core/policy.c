@@ -55,9 +55,13 @@ static err_t fail(struct pstate *ps, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	if (ps->errmsg != NULL && ps->errlen > 0)
+	/* Line 0: the error has no position (the whole text is too big). */
+	if (ps->errmsg != NULL && ps->errlen > 0 && line > 0)
 		snprintf(ps->errmsg, ps->errlen,
 		         "failed to parse policy: line %d: %s", line, reason);
+	else if (ps->errmsg != NULL && ps->errlen > 0)
+		snprintf(ps->errmsg, ps->errlen, "failed to parse policy: %s",
+		         reason);
 	return ERR_INVALID;
 }
 

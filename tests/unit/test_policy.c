@@ -637,6 +637,17 @@ static void test_big_policy_bounded(void **state)
 	assert_int_equal(acl_capabilities(a, "s/10000/x"), CAP_DENY);
 	acl_free(a);
 	policy_free(p);
+
+	/* Past the 1 MiB input limit: refused, without a made-up line. */
+	while (b.len <= ((size_t)1 << 20))
+		buf_append_str(&b, "# padding padding padding padding\n");
+	p = NULL;
+	assert_int_equal(
+	    policy_parse("big", buf_str(&b), b.len, &p, err, sizeof(err)),
+	    ERR_INVALID);
+	assert_null(p);
+	assert_non_null(strstr(err, "failed to parse policy: "));
+	assert_null(strstr(err, "line 0"));
 	buf_release(&b);
 }
 
