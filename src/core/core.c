@@ -78,6 +78,8 @@ err_t core_post_unseal(struct core *c)
 	if (rc == ERR_OK)
 		rc = namespaces_load(c);
 	if (rc == ERR_OK)
+		rc = policy_store_new(c->enc, &c->policies);
+	if (rc == ERR_OK)
 		rc = mounts_load(c);
 	if (rc != ERR_OK) {
 		log_error("core", "post-unseal setup failed: %s", err_str(rc));
@@ -95,6 +97,8 @@ void core_seal_locked(struct core *c)
 	namespaces_unload(c);
 	token_store_free(c->tokens);
 	c->tokens = NULL;
+	policy_store_free(c->policies);
+	c->policies = NULL;
 	seal_seal(c->seal);
 	if (c->unsealed)
 		log_info("core", "vault is sealed");

@@ -18,6 +18,7 @@
 #include "core/core.h"
 #include "core/mount.h"
 #include "core/namespaces.h"
+#include "core/policy_store.h"
 #include "core/seal.h"
 #include "core/token.h"
 
@@ -38,6 +39,7 @@ struct core {
 	struct mount_table mounts;
 	struct ns_table namespaces;
 	struct token_store *tokens;
+	struct policy_store *policies; /* ACL policies; set while unsealed */
 
 	struct core_options opts;
 	char *api_addr;

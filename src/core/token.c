@@ -338,3 +338,62 @@ void token_entry_free(struct token_entry *e)
 	json_decref(e->meta);
 	free(e);
 }
+
+err_t token_lookup_accessor(struct token_store *ts, const char *accessor,
+                            struct token_entry **out)
+{
+	char acckey[sizeof(ACCESSOR_PREFIX) + 32];
+	struct buf b = BUF_INIT;
+	json_t *o = NULL;
+	const char *idkey;
+	bool found = false;
+	int64_t now;
+	long nsec;
+	size_t i, n = accessor ? strlen(accessor) : 0;
+	err_t rc;
+
+	/* Accessors are short and alphanumeric; anything else is no key. */
+	if (n == 0 || n >= 32)
+		return ERR_NOT_FOUND;
+	for (i = 0; i < n; i++) {
+		char c = accessor[i];
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+		      (c >= 'A' && c <= 'Z')))
+			return ERR_NOT_FOUND;
+	}
+	snprintf(acckey, sizeof(acckey), "%s%s", ACCESSOR_PREFIX, accessor);
+
+	rc = storage_get(ts->enc, acckey, &b, &found);
+	if (rc == ERR_OK && !found)
+		rc = ERR_NOT_FOUND;
+	if (rc != ERR_OK)
+		goto out;
+	o = json_loadb((const char *)b.data, b.len, 0, NULL);
+	idkey = json_string_value(json_object_get(o, "id_key"));
+	if (idkey == NULL || strncmp(idkey, ID_PREFIX, strlen(ID_PREFIX))) {
+		rc = ERR_STORAGE;
+		goto out;
+	}
+	buf_reset(&b);
+	rc = storage_get(ts->enc, idkey, &b, &found);
+	if (rc == ERR_OK && !found)
+		rc = ERR_NOT_FOUND;
+	if (rc != ERR_OK)
+		goto out;
+	json_decref(o);
+	o = json_loadb((const char *)b.data, b.len, 0, NULL);
+	rc = o == NULL ? ERR_STORAGE : entry_from_json(o, out);
+	if (rc != ERR_OK)
+		goto out;
+
+	time_now(&now, &nsec);
+	if ((*out)->expire_time != 0 && (*out)->expire_time <= now) {
+		token_entry_free(*out);
+		*out = NULL;
+		rc = ERR_NOT_FOUND;
+	}
+out:
+	json_decref(o);
+	buf_release(&b);
+	return rc;
+}

@@ -62,6 +62,14 @@ err_t token_create_root(struct token_store *ts, const char *id, char **token);
 err_t token_lookup(struct token_store *ts, const char *token,
                    struct token_entry **out);
 
+/*
+ * Looks a token up by its accessor. ERR_NOT_FOUND when no live token has
+ * it (also for a malformed accessor). On success *out is a new entry the
+ * caller frees.
+ */
+err_t token_lookup_accessor(struct token_store *ts, const char *accessor,
+                            struct token_entry **out);
+
 /* True when the entry carries the root policy. */
 bool token_is_root(const struct token_entry *e);
 

@@ -36,6 +36,13 @@ static const struct sys_route routes[] = {
     {"internal/ui/mounts/", sys_internal_ui_mounts},
     {"namespaces", sys_namespaces},
     {"namespaces/", sys_namespaces},
+    {"policy", sys_policy},
+    {"policy/", sys_policy},
+    {"policies/acl", sys_policies_acl},
+    {"policies/acl/", sys_policies_acl},
+    {"capabilities", sys_capabilities},
+    {"capabilities-self", sys_capabilities_self},
+    {"capabilities-accessor", sys_capabilities_accessor},
 };
 
 static sys_handler_fn find_route(const struct sys_route *table, size_t n,

@@ -41,6 +41,17 @@ err_t sys_tools_random(struct core *c, struct request *req,
 err_t sys_tools_hash(struct core *c, struct request *req,
                      struct response *resp);
 
+/* sys_policy.c: ACL policies and capabilities. */
+err_t sys_policy(struct core *c, struct request *req, struct response *resp);
+err_t sys_policies_acl(struct core *c, struct request *req,
+                       struct response *resp);
+err_t sys_capabilities(struct core *c, struct request *req,
+                       struct response *resp);
+err_t sys_capabilities_self(struct core *c, struct request *req,
+                            struct response *resp);
+err_t sys_capabilities_accessor(struct core *c, struct request *req,
+                                struct response *resp);
+
 /* The seal-status object, shared by sys/seal-status and sys/unseal. */
 json_t *sys_seal_status_object(struct core *c);
 
