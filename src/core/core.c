@@ -171,15 +171,7 @@ static err_t core_authorize(struct core *c, struct request *req,
 		return response_error(resp, ERR_PERMISSION,
 		                      "permission denied");
 
-	/*
-	 * Only the root policy exists so far: ACL policies, and the tokens
-	 * that carry them, are the work of issue 3. Until then every other
-	 * token is refused.
-	 */
-	if (!token_is_root(e))
-		return response_error(resp, ERR_PERMISSION,
-		                      "permission denied");
-	return ERR_OK;
+	return core_acl_check(c, req, e, resp);
 }
 
 static void core_dispatch(struct core *c, struct request *req,
@@ -240,13 +232,23 @@ void core_handle(struct core *c, struct request *req, struct response *resp)
 
 err_t core_namespace_purge(struct core *c, const char *ns)
 {
-	/*
-	 * Tokens, leases and policies of a namespace are removed here once
-	 * their stores exist (issue 3); mounts are gone already.
-	 */
-	(void)c;
-	(void)ns;
-	return ERR_OK;
+	json_t *names = NULL, *name;
+	size_t i;
+	err_t rc;
+
+	/* Its policies; mounts are gone already. */
+	rc = policy_store_list(c->policies, ns, &names);
+	json_array_foreach(names, i, name)
+	{
+		const char *n = json_string_value(name);
+		if (rc != ERR_OK)
+			break;
+		if (strcmp(n, "root") == 0 || strcmp(n, "default") == 0)
+			continue;
+		rc = policy_store_delete(c->policies, ns, n);
+	}
+	json_decref(names);
+	return rc;
 }
 
 err_t core_dev_init(struct core *c, const char *root_token_id,

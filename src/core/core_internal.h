@@ -95,6 +95,15 @@ err_t mounts_save(struct core *c, enum mount_kind kind);
 err_t core_post_unseal(struct core *c);
 
 /*
+ * Checks the ACL of the token e for req: its policies' capabilities on the
+ * path (relative to the token's namespace), sudo on root-protected paths,
+ * and the wrapping TTL limits. An update of a missing object is turned
+ * into a create. Fills resp and returns ERR_PERMISSION when refused.
+ */
+err_t core_acl_check(struct core *c, struct request *req,
+                     const struct token_entry *e, struct response *resp);
+
+/*
  * Removes what a namespace being deleted still holds outside its mounts:
  * its tokens, leases and policies. The write lock is held.
  */
