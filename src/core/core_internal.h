@@ -36,6 +36,7 @@ struct core {
 	bool unsealed; /* mounts and tokens are loaded */
 	struct mount_table mounts;
 	struct token_store *tokens;
+	struct lease_mgr *leases; /* started after tokens and mounts */
 
 	struct core_options opts;
 	char *api_addr;

@@ -33,6 +33,13 @@ static const struct sys_route routes[] = {
     {"tools/random/", sys_tools_random},
     {"tools/hash", sys_tools_hash},
     {"tools/hash/", sys_tools_hash},
+    {"leases/", sys_leases},
+    {"renew", sys_leases},
+    {"renew/", sys_leases},
+    {"revoke", sys_leases},
+    {"revoke/", sys_leases},
+    {"revoke-prefix/", sys_leases},
+    {"revoke-force/", sys_leases},
 };
 
 static sys_handler_fn find_route(const struct sys_route *table, size_t n,
