@@ -73,8 +73,17 @@ static err_t lookup(struct core *c, struct request *req, struct response *resp)
 static err_t list(struct core *c, struct request *req, struct response *resp,
                   const char *prefix)
 {
+	struct buf dir = BUF_INIT;
 	json_t *keys = NULL;
-	err_t rc = lease_list(c->leases, req->ns, prefix, &keys);
+	err_t rc;
+
+	/* A LIST names a directory, with or without its trailing slash. */
+	rc = buf_append_str(&dir, prefix);
+	if (rc == ERR_OK && dir.len > 0 && prefix[dir.len - 1] != '/')
+		rc = buf_append_byte(&dir, '/');
+	if (rc == ERR_OK)
+		rc = lease_list(c->leases, req->ns, buf_str(&dir), &keys);
+	buf_release(&dir);
 
 	if (rc != ERR_OK)
 		return response_error(resp, rc, "%s", err_str(rc));
