@@ -187,6 +187,8 @@ static void test_create_lookup_accessor(void **state)
 	assert_string_equal(l->accessor, t->accessor);
 	assert_int_equal(token_lookup_accessor(e->ts, t->accessor, &a), ERR_OK);
 	assert_string_equal(a->id_hash, t->id_hash);
+	token_entry_free(l);
+	l = NULL;
 	desc = token_entry_describe(a);
 	assert_int_equal(json_integer_value(json_object_get(desc, "ttl")),
 	                 3600);
