@@ -161,6 +161,15 @@ struct lease_spec {
 };
 
 /*
+ * For the core's pipeline (not wired here): after a secret mount's handler
+ * answers with resp->lease_duration > 0 and a secret to track, fill a
+ * lease_spec with the mount's ns and path, req->rel as path, the caller's
+ * req->auth->id_hash, the engine's internal blob (never the data shown to
+ * the client), ttl = min(lease_duration, mount or system max TTL),
+ * max_ttl = the mount or system max TTL, renewable = backend->renew !=
+ * NULL; call lease_register and put the id in resp->lease_id. On failure
+ * the secret must be revoked through the backend and the request fail.
+ *
  * Persists a new secret lease and indexes it (one storage commit with its
  * token index). The id is "<mount_path><path>/<24 random alphanumerics>".
  * On success *lease_id is a heap string for the caller. ERR_INVALID for a

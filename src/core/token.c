@@ -94,7 +94,7 @@ void token_set_revoke_hook(struct token_store *ts,
 
 pthread_mutex_t *token_use_lock(struct token_store *ts, const char *hash)
 {
-	/* The hash is uniformly random: its first digit picks a stripe. */
+	/* The hash is uniformly random: two digits pick a stripe. */
 	unsigned h = (unsigned)(uint8_t)hash[0] + (unsigned)(uint8_t)hash[1];
 
 	return &ts->uses[h % TOKEN_USE_STRIPES];
