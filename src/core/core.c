@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "base/secret.h"
 #include "core/core_internal.h"
+#include "core/lease_core.h"
 
 err_t core_new(struct storage *phys, const struct core_options *opts,
                struct core **out)
@@ -81,6 +82,9 @@ err_t core_post_unseal(struct core *c)
 		rc = policy_store_new(c->enc, &c->policies);
 	if (rc == ERR_OK)
 		rc = mounts_load(c);
+	/* Leases last: expiry needs the token store and the mounts. */
+	if (rc == ERR_OK)
+		rc = lease_core_start(c);
 	if (rc != ERR_OK) {
 		log_error("core", "post-unseal setup failed: %s", err_str(rc));
 		core_seal_locked(c);
@@ -93,6 +97,8 @@ err_t core_post_unseal(struct core *c)
 
 void core_seal_locked(struct core *c)
 {
+	/* Expiry first: it calls into the token store and the mounts. */
+	lease_core_stop(c);
 	mounts_unload(c);
 	namespaces_unload(c);
 	token_store_free(c->tokens);
@@ -145,6 +151,7 @@ err_t core_initialize(struct core *c, int shares, int threshold,
 	return ERR_OK;
 }
 
+/* STOPGAP: the token paths every valid token may use until the ACL. */
 /* Checks the caller's token for a request that needs one. */
 static err_t core_authorize(struct core *c, struct request *req,
                             struct response *resp)
@@ -156,7 +163,8 @@ static err_t core_authorize(struct core *c, struct request *req,
 	if (req->token == NULL || req->token[0] == 0)
 		return response_error(resp, ERR_PERMISSION,
 		                      "permission denied");
-	rc = token_lookup(c->tokens, req->token, &e);
+	/* Spends one use of a limited token; see token_used_up below. */
+	rc = token_use(c->tokens, req->token, &e);
 	if (rc == ERR_PERMISSION) {
 		response_error(resp, ERR_PERMISSION, "permission denied");
 		return response_error(resp, ERR_PERMISSION, "invalid token");
@@ -224,6 +232,9 @@ void core_handle(struct core *c, struct request *req, struct response *resp)
 	else
 		pthread_rwlock_rdlock(&c->lock);
 	core_dispatch(c, req, resp);
+	/* The request that spent a token's last use has finished. */
+	if (req->auth != NULL && req->auth->used_up && c->tokens != NULL)
+		token_used_up(c->tokens, req->auth);
 	pthread_rwlock_unlock(&c->lock);
 
 	token_entry_free(req->auth);

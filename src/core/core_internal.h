@@ -40,6 +40,7 @@ struct core {
 	struct ns_table namespaces;
 	struct token_store *tokens;
 	struct policy_store *policies; /* ACL policies; set while unsealed */
+	struct lease_mgr *leases;      /* started after tokens and mounts */
 
 	struct core_options opts;
 	char *api_addr;

@@ -56,6 +56,19 @@ struct mount_backend {
 	 * Optional: without it every path needs a token.
 	 */
 	bool (*unauthenticated)(const char *rel, enum op op);
+
+	/*
+	 * Lease callbacks for engines that hand out dynamic secrets
+	 * (core/lease.h). secret is the blob the engine registered with the
+	 * lease. revoke undoes the secret outside (drops the database user);
+	 * an error is retried with backoff. renew extends it by increment
+	 * seconds and may set resp->lease_duration to grant less. Optional:
+	 * without revoke, expiry only forgets the lease; without renew, the
+	 * lease is not renewable.
+	 */
+	err_t (*revoke)(struct mount *m, json_t *secret, struct response *resp);
+	err_t (*renew)(struct mount *m, json_t *secret, int64_t increment,
+	               struct response *resp);
 };
 
 struct mount {

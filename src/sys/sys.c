@@ -43,6 +43,13 @@ static const struct sys_route routes[] = {
     {"capabilities", sys_capabilities},
     {"capabilities-self", sys_capabilities_self},
     {"capabilities-accessor", sys_capabilities_accessor},
+    {"leases/", sys_leases},
+    {"renew", sys_leases},
+    {"renew/", sys_leases},
+    {"revoke", sys_leases},
+    {"revoke/", sys_leases},
+    {"revoke-prefix/", sys_leases},
+    {"revoke-force/", sys_leases},
 };
 
 static sys_handler_fn find_route(const struct sys_route *table, size_t n,
