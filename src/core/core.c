@@ -15,6 +15,7 @@
 #include "base/secret.h"
 #include "core/core_internal.h"
 #include "core/lease_core.h"
+#include "engines/cubbyhole/cubbyhole.h"
 
 err_t core_new(struct storage *phys, const struct core_options *opts,
                struct core **out)
@@ -82,6 +83,12 @@ err_t core_post_unseal(struct core *c)
 		rc = policy_store_new(c->enc, &c->policies);
 	if (rc == ERR_OK)
 		rc = mounts_load(c);
+	if (rc == ERR_OK) {
+		struct mount *cubby = mounts_find(c, "", "cubbyhole/");
+		if (cubby != NULL)
+			token_set_revoke_hook(c->tokens,
+			                      cubbyhole_token_revoked, cubby);
+	}
 	/* Leases last: expiry needs the token store and the mounts. */
 	if (rc == ERR_OK)
 		rc = lease_core_start(c);

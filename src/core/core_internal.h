@@ -63,6 +63,12 @@ err_t mounts_setup_defaults(struct core *c);
  */
 struct mount *mounts_route(struct core *c, const char *ns, const char *path);
 
+/*
+ * The types made at init that serve every namespace from the root and can
+ * be neither enabled nor disabled: system, token, cubbyhole.
+ */
+bool mounts_type_builtin(const char *type);
+
 /* Finds the mount at exactly path ("secret/", "auth/token/"). */
 struct mount *mounts_find(struct core *c, const char *ns, const char *path);
 

@@ -199,12 +199,23 @@ out:
 	return rc;
 }
 
+static err_t add_builtin(struct core *c, const char *path, const char *type,
+                         const char *desc);
+
 err_t mounts_load(struct core *c)
 {
 	err_t rc = load_table(c, MOUNT_SECRET);
 
 	if (rc == ERR_OK)
 		rc = load_table(c, MOUNT_AUTH);
+
+	/* Servers set up before the cubbyhole existed get it now. */
+	if (rc == ERR_OK && mounts_find(c, "", "cubbyhole/") == NULL) {
+		rc = add_builtin(c, "cubbyhole/", "cubbyhole",
+		                 "per-token private secret storage");
+		if (rc == ERR_OK)
+			rc = mounts_save(c, MOUNT_SECRET);
+	}
 	if (rc == ERR_OK)
 		log_info("mounts", "loaded %zu mounts", c->mounts.len);
 	return rc;
@@ -251,10 +262,18 @@ out:
  * sys/ and auth/token/ exist once, in the root namespace, and serve every
  * namespace: their handlers act on req->ns.
  */
+bool mounts_type_builtin(const char *type)
+{
+	return strcmp(type, "system") == 0 || strcmp(type, "token") == 0 ||
+	       strcmp(type, "cubbyhole") == 0;
+}
+
 static bool singleton_path(const char *path)
 {
 	return strncmp(path, "sys/", 4) == 0 || strcmp(path, "sys") == 0 ||
-	       strncmp(path, "auth/token/", 11) == 0;
+	       strncmp(path, "auth/token/", 11) == 0 ||
+	       strncmp(path, "cubbyhole/", 10) == 0 ||
+	       strcmp(path, "cubbyhole") == 0;
 }
 
 struct mount *mounts_route(struct core *c, const char *ns, const char *path)
@@ -444,7 +463,7 @@ err_t mounts_enable(struct core *c, const char *ns, const char *path,
 		goto out;
 	m->backend = mount_backend_find(m->type);
 	if (m->backend == NULL || m->backend->kind != kind ||
-	    strcmp(m->type, "system") == 0 || strcmp(m->type, "token") == 0) {
+	    mounts_type_builtin(m->type)) {
 		rc =
 		    response_error(resp, ERR_INVALID,
 		                   "plugin not found in the catalog: %s", type);
@@ -517,7 +536,7 @@ err_t mounts_disable(struct core *c, const char *ns, const char *path,
 	if (m == NULL)
 		return response_error(resp, ERR_INVALID,
 		                      "no matching mount at \"%s\"", path);
-	if (strcmp(m->type, "system") == 0 || strcmp(m->type, "token") == 0)
+	if (mounts_type_builtin(m->type))
 		return response_error(resp, ERR_INVALID,
 		                      "cannot unmount \"%s\"", path);
 
@@ -627,8 +646,12 @@ static err_t add_builtin(struct core *c, const char *path, const char *type,
 	m->type = strdup(type);
 	m->description = strdup(desc);
 	m->backend = mount_backend_find(type);
+	if (m->backend == NULL) {
+		rc = ERR_INTERNAL;
+		goto out;
+	}
 	if (m->ns == NULL || m->path == NULL || m->type == NULL ||
-	    m->description == NULL || m->backend == NULL)
+	    m->description == NULL)
 		goto out;
 	rc = uuid_new(m->uuid);
 	if (rc == ERR_OK)

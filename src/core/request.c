@@ -57,6 +57,7 @@ void response_release(struct response *resp)
 	json_decref(resp->data);
 	json_decref(resp->auth);
 	json_decref(resp->warnings);
+	json_decref(resp->wrap_info);
 	json_decref(resp->errors);
 	free(resp->lease_id);
 	free(resp->raw_type);

@@ -58,6 +58,7 @@ struct response {
 	json_t *data;     /* payload object or NULL */
 	json_t *auth;     /* the auth block of a login or token create */
 	json_t *warnings; /* array of strings or NULL */
+	json_t *wrap_info; /* set when the response was wrapped */
 	char *lease_id;
 	bool renewable;
 	int64_t lease_duration;

@@ -75,7 +75,7 @@ static err_t append_int(struct buf *b, int64_t v)
 static bool has_content(const struct response *resp)
 {
 	return resp->data != NULL || resp->auth != NULL ||
-	       json_array_size(resp->warnings) > 0 ||
+	       resp->wrap_info != NULL || json_array_size(resp->warnings) > 0 ||
 	       (resp->lease_id != NULL && resp->lease_id[0] != 0) ||
 	       resp->lease_duration != 0 || resp->renewable;
 }
@@ -125,8 +125,12 @@ static err_t append_envelope(struct buf *b, const char *request_id,
 	json_t *data = json_is_object(resp->data) ? resp->data : NULL;
 	json_t *auth = json_is_object(resp->auth) ? resp->auth : NULL;
 	json_t *warn = json_array_size(resp->warnings) ? resp->warnings : NULL;
+	json_t *wrap = json_is_object(resp->wrap_info) ? resp->wrap_info : NULL;
 	err_t rc;
 
+	/* A wrapped response carries no request id of its own. */
+	if (wrap != NULL)
+		request_id = "";
 	rc = buf_append_str(b, "{\"request_id\":");
 	if (rc == ERR_OK)
 		rc = http_json_string(b, request_id, strlen(request_id));
@@ -147,7 +151,11 @@ static err_t append_envelope(struct buf *b, const char *request_id,
 	if (rc == ERR_OK)
 		rc = append_json(b, data);
 	if (rc == ERR_OK)
-		rc = buf_append_str(b, ",\"wrap_info\":null,\"warnings\":");
+		rc = buf_append_str(b, ",\"wrap_info\":");
+	if (rc == ERR_OK)
+		rc = append_json(b, wrap);
+	if (rc == ERR_OK)
+		rc = buf_append_str(b, ",\"warnings\":");
 	if (rc == ERR_OK)
 		rc = append_json(b, warn);
 	if (rc == ERR_OK)
