@@ -68,6 +68,7 @@ static bool fmt_key_char(char ch, bool first)
 /* A quoted value; c->p is on the opening quote. */
 static err_t fmt_quoted(struct fmt_cursor *c, struct buf *v)
 {
+	size_t first_line = c->line;
 	char q = *c->p++, ch;
 	err_t rc = ERR_OK;
 
@@ -101,8 +102,10 @@ static err_t fmt_quoted(struct fmt_cursor *c, struct buf *v)
 	}
 	if (rc != ERR_OK)
 		return rc;
-	if (c->p >= c->end)
+	if (c->p >= c->end) {
+		c->line = first_line; /* where the value began helps more */
 		return fmt_fail(c, "a quoted value is not closed");
+	}
 	c->p++;
 	return ERR_OK;
 }
