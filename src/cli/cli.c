@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "cli/command.h"
+#include "cli/import.h"
+#include "cli/run.h"
 
 struct cli_command {
 	const char *group; /* argv[1] */
@@ -61,6 +63,13 @@ static const struct cli_command cli_commands[] = {
     {"namespace", "create", cmd_namespace_create, "Create a namespace"},
     {"namespace", "delete", cmd_namespace_delete, "Delete a namespace"},
     {"namespace", "lookup", cmd_namespace_lookup, "Show a namespace"},
+    {"run", NULL, cmd_run, "Run a program with secrets in its environment"},
+    {"import", "vault", cmd_import_vault,
+     "Copy a KV tree from a Vault or Coffer server"},
+    {"import", "env", cmd_import_env, "Write a dotenv file as one secret"},
+    {"import", "json", cmd_import_json, "Write a JSON file as secrets"},
+    {"import", "yaml", cmd_import_yaml, "Write a YAML file as secrets"},
+    {"export", NULL, cmd_export, "Print a KV tree as JSON or dotenv"},
 };
 
 #define CLI_NCOMMANDS (sizeof(cli_commands) / sizeof(cli_commands[0]))

@@ -166,7 +166,7 @@ err_t client_new(const struct client_config *cfg, struct client **out,
 	if (rc != ERR_OK)
 		goto out;
 
-	v = client_env("COFFER_TOKEN", "VAULT_TOKEN");
+	v = cfg->token ? cfg->token : client_env("COFFER_TOKEN", "VAULT_TOKEN");
 	rc = v ? client_dup(v, &c->token) : client_token_file(&c->token);
 	if (rc != ERR_OK)
 		goto out;

@@ -43,6 +43,8 @@ struct client_config {
 	const char *client_cert;
 	const char *client_key;
 	bool tls_skip_verify;
+	/* A token given on the command line (import's source); a secret. */
+	const char *token;
 };
 
 struct client;
