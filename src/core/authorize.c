@@ -95,6 +95,10 @@ err_t core_acl_check(struct core *c, struct request *req,
 
 	if (token_is_root(e))
 		return ERR_OK;
+	/* A wrapping token is good for unwrapping, which needs no ACL. */
+	if (core_is_wrapping_token(e))
+		return response_error(resp, ERR_PERMISSION,
+		                      "permission denied");
 	rc = buf_printf(&path, "%s%s", req->ns + strlen(e->ns), req->path);
 	if (rc == ERR_OK)
 		rc = policy_store_acl(c->policies, e->ns, e->policies, &acl);

@@ -224,6 +224,8 @@ static void core_dispatch(struct core *c, struct request *req,
 
 	snprintf(resp->mount_type, sizeof(resp->mount_type), "%s", m->type);
 	be->handle(m, req, resp);
+	if (resp->err == ERR_OK)
+		core_wrap_response(c, req, resp);
 }
 
 void core_handle(struct core *c, struct request *req, struct response *resp)

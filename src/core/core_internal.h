@@ -110,6 +110,26 @@ err_t core_post_unseal(struct core *c);
 err_t core_acl_check(struct core *c, struct request *req,
                      const struct token_entry *e, struct response *resp);
 
+/* True for a wrapping token (policy "response-wrapping"). */
+bool core_is_wrapping_token(const struct token_entry *e);
+
+/*
+ * Puts text in the cubbyhole of a new single-use wrapping token of ns
+ * that lives ttl seconds, and describes it in *wrap_info (new reference:
+ * token, accessor, ttl, creation_time, creation_path and, when given,
+ * wrapped_accessor).
+ */
+err_t core_wrap_text(struct core *c, const char *ns, const char *path,
+                     const char *text, int64_t ttl,
+                     const char *wrapped_accessor, json_t **wrap_info);
+
+/*
+ * Wraps resp in place when req asked for it with X-Vault-Wrap-TTL and it
+ * has something to wrap. On failure nothing of the response is left.
+ */
+err_t core_wrap_response(struct core *c, struct request *req,
+                         struct response *resp);
+
 /*
  * Removes what a namespace being deleted still holds outside its mounts:
  * its tokens, leases and policies. The write lock is held.

@@ -55,9 +55,9 @@ struct response {
 	/* 0: 200 when there is any content, 204 when there is none. */
 	int status;
 
-	json_t *data;     /* payload object or NULL */
-	json_t *auth;     /* the auth block of a login or token create */
-	json_t *warnings; /* array of strings or NULL */
+	json_t *data;      /* payload object or NULL */
+	json_t *auth;      /* the auth block of a login or token create */
+	json_t *warnings;  /* array of strings or NULL */
 	json_t *wrap_info; /* set when the response was wrapped */
 	char *lease_id;
 	bool renewable;

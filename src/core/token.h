@@ -124,7 +124,9 @@ struct token_params {
 
 /*
  * Creates a token as a child of parent (the caller's entry; its tree link
- * is skipped when p->orphan). Policies: the requested ones (or the
+ * is skipped when p->orphan). A NULL parent means the server itself makes
+ * the token (an auth method's login, a wrapping token): it is an orphan and
+ * gets exactly the policies asked for. Policies: the requested ones (or the
  * parent's), which must be a subset of the parent's unless the parent
  * carries "root" or a role allows them, plus "default" unless suppressed.
  * TTL: p->ttl or p->default_ttl, capped by p->max_ttl and

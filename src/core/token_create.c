@@ -81,8 +81,10 @@ static json_t *resolve_policies(const struct token_params *p,
 		want = normalise(p->policies);
 	else if (role_allows)
 		want = normalise(p->allowed_policies);
-	else
+	else if (parent != NULL)
 		want = normalise(parent->policies);
+	else
+		want = json_array();
 	if (want == NULL)
 		return NULL;
 
@@ -99,7 +101,7 @@ static json_t *resolve_policies(const struct token_params *p,
 			goto out;
 		}
 		if (role_allows ? !list_has(p->allowed_policies, name)
-		                : !token_is_root(parent) &&
+		                : parent != NULL && !token_is_root(parent) &&
 		                      !list_has(parent->policies, name)) {
 			snprintf(errmsg, errlen,
 			         "child policies must be subset of parent");
@@ -318,12 +320,12 @@ static err_t build_entry(const struct token_params *p,
 	e->ns = strdup(p->ns ? p->ns : "");
 	e->display_name = display_name(p->display_name);
 	e->path = strdup(p->path ? p->path : "auth/token/create");
-	e->parent = strdup(p->orphan ? "" : parent->id_hash);
+	e->parent = strdup(p->orphan || parent == NULL ? "" : parent->id_hash);
 	e->role = strdup(p->role ? p->role : "");
 	e->entity_id = strdup("");
 	e->meta = p->meta && json_object_size(p->meta) ? json_deep_copy(p->meta)
 	                                               : NULL;
-	e->orphan = p->orphan;
+	e->orphan = p->orphan || parent == NULL;
 	e->num_uses = p->num_uses;
 	if (e->ns == NULL || e->display_name == NULL || e->path == NULL ||
 	    e->parent == NULL || e->role == NULL || e->entity_id == NULL) {

@@ -34,6 +34,7 @@ static const struct sys_route routes[] = {
     {"tools/hash", sys_tools_hash},
     {"tools/hash/", sys_tools_hash},
     {"internal/ui/mounts/", sys_internal_ui_mounts},
+    {"wrapping/", sys_wrapping},
     {"namespaces", sys_namespaces},
     {"namespaces/", sys_namespaces},
     {"policy", sys_policy},
@@ -120,4 +121,5 @@ const struct mount_backend system_backend = {
     .type = "system",
     .kind = MOUNT_SECRET,
     .handle = system_handle,
+    .unauthenticated = sys_unauthenticated,
 };

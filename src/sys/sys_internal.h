@@ -31,6 +31,12 @@ err_t sys_auth(struct core *c, struct request *req, struct response *resp);
 err_t sys_internal_ui_mounts(struct core *c, struct request *req,
                              struct response *resp);
 
+/* sys_wrapping.c: sys/wrapping/{wrap,unwrap,lookup,rewrap}. */
+err_t sys_wrapping(struct core *c, struct request *req, struct response *resp);
+
+/* The sys paths reached without a client token (the wrapping paths). */
+bool sys_unauthenticated(const char *rel, enum op op);
+
 /* sys_namespaces.c: sys/namespaces. */
 err_t sys_namespaces(struct core *c, struct request *req,
                      struct response *resp);
