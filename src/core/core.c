@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit/audit.h"
 #include "base/encoding.h"
 #include "base/log.h"
 #include "base/secret.h"
@@ -79,6 +80,9 @@ err_t core_post_unseal(struct core *c)
 		rc = namespaces_load(c);
 	if (rc == ERR_OK)
 		rc = mounts_load(c);
+	/* Audit (issue 6): devices load with the mounts, behind the barrier. */
+	if (rc == ERR_OK)
+		rc = audit_broker_new(c->enc, &c->audit);
 	if (rc != ERR_OK) {
 		log_error("core", "post-unseal setup failed: %s", err_str(rc));
 		core_seal_locked(c);
@@ -91,6 +95,9 @@ err_t core_post_unseal(struct core *c)
 
 void core_seal_locked(struct core *c)
 {
+	/* Audit (issue 6): close the devices and wipe their salts. */
+	audit_broker_free(c->audit);
+	c->audit = NULL;
 	mounts_unload(c);
 	namespaces_unload(c);
 	token_store_free(c->tokens);
@@ -212,7 +219,12 @@ static void core_dispatch(struct core *c, struct request *req,
 	}
 
 	snprintf(resp->mount_type, sizeof(resp->mount_type), "%s", m->type);
+
+	/* Audit (issue 6): fail closed on the request and on the response. */
+	if (core_audit_log(c, req, resp, false) != ERR_OK)
+		return;
 	be->handle(m, req, resp);
+	core_audit_log(c, req, resp, true);
 }
 
 void core_handle(struct core *c, struct request *req, struct response *resp)

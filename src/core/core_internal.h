@@ -21,6 +21,8 @@
 #include "core/seal.h"
 #include "core/token.h"
 
+struct audit_broker;
+
 struct mount_table {
 	struct mount **items; /* longest path first, for prefix routing */
 	size_t len;
@@ -38,6 +40,7 @@ struct core {
 	struct mount_table mounts;
 	struct ns_table namespaces;
 	struct token_store *tokens;
+	struct audit_broker *audit; /* audit devices (issue 6) */
 
 	struct core_options opts;
 	char *api_addr;

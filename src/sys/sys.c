@@ -35,6 +35,9 @@ static const struct sys_route routes[] = {
     {"tools/hash/", sys_tools_hash},
     {"namespaces", sys_namespaces},
     {"namespaces/", sys_namespaces},
+    {"audit", sys_audit},
+    {"audit/", sys_audit},
+    {"audit-hash/", sys_audit_hash},
 };
 
 static sys_handler_fn find_route(const struct sys_route *table, size_t n,
