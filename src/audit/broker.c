@@ -400,8 +400,10 @@ err_t audit_broker_enable(struct audit_broker *b, const char *path,
 	if (rc == ERR_OK)
 		rc = d->ops->open(d, &msg);
 	if (rc != ERR_OK) {
-		response_error(resp, rc, "%s",
-		               msg.len ? buf_str(&msg) : err_str(rc));
+		/* A destination that cannot be reached is the caller's input.
+		 */
+		rc = response_error(resp, rc == ERR_IO ? ERR_INVALID : rc, "%s",
+		                    msg.len ? buf_str(&msg) : err_str(rc));
 		goto out;
 	}
 
