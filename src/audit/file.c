@@ -154,9 +154,11 @@ static err_t file_open_fd(struct file_state *st, struct buf *msg)
 	              O_NONBLOCK,
 	          st->mode);
 	if (fd < 0) {
+		/* ENXIO: a FIFO without a reader, refused by O_NONBLOCK. */
 		buf_printf(msg, "cannot open audit file %s: %s", st->path,
-		           errno == ELOOP ? "it is a symbolic link"
-		                          : strerror(errno));
+		           errno == ELOOP   ? "it is a symbolic link"
+		           : errno == ENXIO ? "it is not a regular file"
+		                            : strerror(errno));
 		return ERR_IO;
 	}
 	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
