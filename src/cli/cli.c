@@ -33,6 +33,9 @@ static const struct cli_command cli_commands[] = {
     {"secrets", "list", cmd_secrets_list, "List the mounted secrets engines"},
     {"secrets", "tune", cmd_secrets_tune,
      "Change the settings of a secrets engine"},
+    {"audit", "enable", cmd_audit_enable, "Enable an audit device"},
+    {"audit", "disable", cmd_audit_disable, "Disable an audit device"},
+    {"audit", "list", cmd_audit_list, "List the enabled audit devices"},
 };
 
 #define CLI_NCOMMANDS (sizeof(cli_commands) / sizeof(cli_commands[0]))

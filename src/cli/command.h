@@ -134,5 +134,8 @@ int cmd_secrets_enable(int argc, char **argv);
 int cmd_secrets_disable(int argc, char **argv);
 int cmd_secrets_list(int argc, char **argv);
 int cmd_secrets_tune(int argc, char **argv);
+int cmd_audit_enable(int argc, char **argv);
+int cmd_audit_disable(int argc, char **argv);
+int cmd_audit_list(int argc, char **argv);
 
 #endif
