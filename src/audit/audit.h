@@ -198,6 +198,13 @@ err_t core_audit_log(struct core *c, const struct request *req,
 /* Reopens the audit files of c (SIGHUP); takes the core's read lock. */
 void core_audit_reopen(struct core *c);
 
+/*
+ * The rules a file an audit device writes must follow (see file.c): an
+ * absolute path, no "."/".." segments, not in a system folder or the
+ * server's own. ERR_INVALID with the reason in msg.
+ */
+err_t audit_file_check_path(const char *path, struct buf *msg);
+
 /* ---- the device types ---- */
 
 extern const struct audit_device_ops audit_file_ops;

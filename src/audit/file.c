@@ -76,8 +76,7 @@ static bool folder_forbidden(const char *dir)
 	return path_inside(dir, exe[0] ? exe : "/");
 }
 
-/* The lexical rules, then the folder as it resolves on disk. */
-static err_t check_path(const char *path, struct buf *msg)
+err_t audit_file_check_path(const char *path, struct buf *msg)
 {
 	char dir[PATH_MAX], real[PATH_MAX];
 	const char *slash;
@@ -201,7 +200,7 @@ static err_t file_open(struct audit_device *d, struct buf *msg)
 		st->discard = strcmp(path, "discard") == 0;
 		rc = parse_mode(d->options, &st->mode, msg);
 		if (rc == ERR_OK && !st->to_stdout && !st->discard)
-			rc = check_path(path, msg);
+			rc = audit_file_check_path(path, msg);
 		if (rc != ERR_OK) {
 			free(st->path);
 			free(st);
@@ -211,7 +210,7 @@ static err_t file_open(struct audit_device *d, struct buf *msg)
 	}
 	if (st->to_stdout || st->discard || st->fd >= 0)
 		return ERR_OK;
-	rc = check_path(st->path, msg);
+	rc = audit_file_check_path(st->path, msg);
 	if (rc == ERR_OK)
 		rc = file_open_fd(st, msg);
 	return rc;

@@ -197,10 +197,10 @@ static err_t http_read_options(json_t *o, struct http_state *st,
 		           "unknown http_format \"%s\": json, splunk_hec, "
 		           "elasticsearch or datadog",
 		           fmt);
-	else if (st->spool_path == NULL || st->spool_path[0] != '/' ||
-	         strstr(st->spool_path, "/..") != NULL ||
-	         !text_clean(st->spool_path, ""))
-		buf_append_str(msg, "spool_path must be an absolute path");
+	else if (st->spool_path == NULL)
+		buf_append_str(msg, "spool_path is required");
+	else if (audit_file_check_path(st->spool_path, msg) != ERR_OK)
+		buf_append_str(msg, " (spool_path)");
 	else if (st->auth_header != NULL &&
 	         (strchr(st->auth_header, ':') == NULL ||
 	          !text_clean(st->auth_header, "")))

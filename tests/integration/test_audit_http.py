@@ -216,6 +216,7 @@ class AuditHttp(ServerTest):
                 ({"url": "file:///etc/passwd"}, "url"),
                 ({"http_format": "xml"}, "http_format"),
                 ({"spool_path": "rel"}, "spool_path"),
+                ({"spool_path": "/usr/lib/spool"}, "system folder"),
                 ({"auth_header": "no colon"}, "auth_header"),
                 ({"auth_header": "A: b\r\nX-Injected: 1"}, "auth_header"),
                 ({"batch_size": "0"}, "batch_size"),
