@@ -70,6 +70,9 @@ static const struct cli_command cli_commands[] = {
     {"import", "json", cmd_import_json, "Write a JSON file as secrets"},
     {"import", "yaml", cmd_import_yaml, "Write a YAML file as secrets"},
     {"export", NULL, cmd_export, "Print a KV tree as JSON or dotenv"},
+    {"audit", "enable", cmd_audit_enable, "Enable an audit device"},
+    {"audit", "disable", cmd_audit_disable, "Disable an audit device"},
+    {"audit", "list", cmd_audit_list, "List the enabled audit devices"},
 };
 
 #define CLI_NCOMMANDS (sizeof(cli_commands) / sizeof(cli_commands[0]))

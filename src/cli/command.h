@@ -205,5 +205,8 @@ int cmd_namespace_list(int argc, char **argv);
 int cmd_namespace_create(int argc, char **argv);
 int cmd_namespace_delete(int argc, char **argv);
 int cmd_namespace_lookup(int argc, char **argv);
+int cmd_audit_enable(int argc, char **argv);
+int cmd_audit_disable(int argc, char **argv);
+int cmd_audit_list(int argc, char **argv);
 
 #endif

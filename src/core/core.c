@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit/audit.h"
 #include "base/encoding.h"
 #include "base/log.h"
 #include "base/secret.h"
@@ -92,6 +93,9 @@ err_t core_post_unseal(struct core *c)
 	/* Leases last: expiry needs the token store and the mounts. */
 	if (rc == ERR_OK)
 		rc = lease_core_start(c);
+	/* Audit (issue 6): devices load with the mounts, behind the barrier. */
+	if (rc == ERR_OK)
+		rc = audit_broker_new(c->enc, &c->audit);
 	if (rc != ERR_OK) {
 		log_error("core", "post-unseal setup failed: %s", err_str(rc));
 		core_seal_locked(c);
@@ -106,6 +110,9 @@ void core_seal_locked(struct core *c)
 {
 	/* Expiry first: it calls into the token store and the mounts. */
 	lease_core_stop(c);
+	/* Audit (issue 6): close the devices and wipe their salts. */
+	audit_broker_free(c->audit);
+	c->audit = NULL;
 	mounts_unload(c);
 	namespaces_unload(c);
 	token_store_free(c->tokens);
@@ -223,9 +230,14 @@ static void core_dispatch(struct core *c, struct request *req,
 	}
 
 	snprintf(resp->mount_type, sizeof(resp->mount_type), "%s", m->type);
+
+	/* Audit (issue 6): fail closed on the request and on the response. */
+	if (core_audit_log(c, req, resp, false) != ERR_OK)
+		return;
 	be->handle(m, req, resp);
 	if (resp->err == ERR_OK)
 		core_wrap_response(c, req, resp);
+	core_audit_log(c, req, resp, true);
 }
 
 void core_handle(struct core *c, struct request *req, struct response *resp)

@@ -22,6 +22,8 @@
 #include "core/seal.h"
 #include "core/token.h"
 
+struct audit_broker;
+
 struct mount_table {
 	struct mount **items; /* longest path first, for prefix routing */
 	size_t len;
@@ -41,6 +43,7 @@ struct core {
 	struct token_store *tokens;
 	struct policy_store *policies; /* ACL policies; set while unsealed */
 	struct lease_mgr *leases;      /* started after tokens and mounts */
+	struct audit_broker *audit;    /* audit devices (issue 6) */
 
 	struct core_options opts;
 	char *api_addr;

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "audit/audit.h"
 #include "base/log.h"
 #include "base/secret.h"
 #include "base/version.h"
@@ -134,6 +135,7 @@ static err_t dev_config(const struct server_flags *f, struct server_config *cfg)
 struct signal_ctx {
 	sigset_t set;
 	struct http_server *http;
+	struct core *core;
 };
 
 /* Waits for the stop signals in one thread, so no handler runs elsewhere. */
@@ -146,8 +148,9 @@ static void *signal_thread(void *arg)
 		if (sigwait(&ctx->set, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			log_info("server",
-			         "received SIGHUP; nothing to reload");
+			log_info("server", "received SIGHUP; reopening audit "
+			                   "files");
+			core_audit_reopen(ctx->core);
 			continue;
 		}
 		log_info("server", "received signal %d, shutting down", sig);
@@ -273,6 +276,7 @@ static int serve(const struct server_config *cfg, struct core *core)
 	sigaddset(&sig.set, SIGTERM);
 	sigaddset(&sig.set, SIGHUP);
 	sig.http = http;
+	sig.core = core;
 	if (pthread_create(&tid, NULL, signal_thread, &sig) != 0) {
 		http_server_free(http);
 		return 1;

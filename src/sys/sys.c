@@ -51,6 +51,9 @@ static const struct sys_route routes[] = {
     {"revoke/", sys_leases},
     {"revoke-prefix/", sys_leases},
     {"revoke-force/", sys_leases},
+    {"audit", sys_audit},
+    {"audit/", sys_audit},
+    {"audit-hash/", sys_audit_hash},
 };
 
 static sys_handler_fn find_route(const struct sys_route *table, size_t n,

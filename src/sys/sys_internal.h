@@ -59,6 +59,10 @@ err_t sys_capabilities_accessor(struct core *c, struct request *req,
                                 struct response *resp);
 /* sys_leases.c: sys/leases/... and the legacy renew/revoke paths. */
 err_t sys_leases(struct core *c, struct request *req, struct response *resp);
+/* sys_audit.c: sys/audit and sys/audit-hash (issue 6). */
+err_t sys_audit(struct core *c, struct request *req, struct response *resp);
+err_t sys_audit_hash(struct core *c, struct request *req,
+                     struct response *resp);
 
 /* The seal-status object, shared by sys/seal-status and sys/unseal. */
 json_t *sys_seal_status_object(struct core *c);

@@ -1,0 +1,647 @@
+/*
+ * broker.c - the audit broker: the table of enabled devices, its
+ * persistence at "core/audit", and the fan-out of every record.
+ *
+ * The table is a JSON array behind the barrier, like the mount tables:
+ *   [{"path": "file/", "type": "file", "description": "", "local": false,
+ *     "options": {"file_path": "..."}, "salt": "<64 hex>"}]
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/audit.h"
+#include "base/encoding.h"
+#include "base/log.h"
+#include "base/params.h"
+#include "base/secret.h"
+
+#define AUDIT_MAX_DEVICES 64
+#define AUDIT_MAX_PATH    128
+
+struct audit_broker {
+	pthread_rwlock_t lock; /* over devs and n */
+	struct audit_device **devs;
+	size_t n;
+	struct storage *enc; /* not owned */
+};
+
+static const struct audit_device_ops *const device_types[] = {
+    &audit_file_ops,
+    &audit_syslog_ops,
+    &audit_socket_ops,
+    &audit_http_ops,
+};
+
+/* Options every device type takes; the broker reads them itself. */
+static const char *const common_options[] = {
+    "log_raw",
+    "hmac_accessor",
+    "format",
+    "filter_mount",
+    "filter_operation",
+    "filter_namespace",
+    "elide_list_responses",
+    NULL,
+};
+
+static const struct audit_device_ops *find_type(const char *type)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(device_types) / sizeof(device_types[0]); i++)
+		if (strcmp(device_types[i]->type, type) == 0)
+			return device_types[i];
+	return NULL;
+}
+
+static bool in_list(const char *const *list, const char *key)
+{
+	for (; list != NULL && *list != NULL; list++)
+		if (strcmp(*list, key) == 0)
+			return true;
+	return false;
+}
+
+static void device_free(struct audit_device *d)
+{
+	if (d == NULL)
+		return;
+	if (d->ops != NULL && d->ops->close != NULL)
+		d->ops->close(d);
+	pthread_mutex_destroy(&d->lock);
+	secret_wipe(d->salt, sizeof(d->salt));
+	free(d->path);
+	free(d->type);
+	free(d->description);
+	json_decref(d->options);
+	json_decref(d->filter_mounts);
+	json_decref(d->filter_operations);
+	json_decref(d->filter_namespaces);
+	free(d);
+}
+
+/* Reads the options the broker itself understands. */
+static err_t read_common_options(struct audit_device *d, struct buf *msg)
+{
+	const char *format = NULL, *key;
+	json_t *v;
+
+	d->hmac_accessor = true;
+	json_object_foreach(d->options, key, v)
+	{
+		if (!in_list(common_options, key) &&
+		    !in_list(d->ops->option_keys, key)) {
+			buf_printf(msg,
+			           "unknown option \"%s\" for audit "
+			           "device type %s",
+			           key, d->type);
+			return ERR_INVALID;
+		}
+	}
+	if (param_bool(d->options, "log_raw", &d->log_raw) == ERR_INVALID ||
+	    param_bool(d->options, "hmac_accessor", &d->hmac_accessor) ==
+	        ERR_INVALID) {
+		buf_append_str(msg, "log_raw and hmac_accessor must be "
+		                    "booleans");
+		return ERR_INVALID;
+	}
+	if (param_str(d->options, "format", &format) == ERR_OK &&
+	    strcmp(format, "json") != 0) {
+		buf_printf(msg, "unsupported audit format \"%s\": only json",
+		           format);
+		return ERR_INVALID;
+	}
+	param_strlist(d->options, "filter_mount", &d->filter_mounts);
+	param_strlist(d->options, "filter_operation", &d->filter_operations);
+	param_strlist(d->options, "filter_namespace", &d->filter_namespaces);
+	return ERR_OK;
+}
+
+/* A device from its parts; does not open it. */
+static err_t device_new(const char *path, const char *type, const char *desc,
+                        json_t *options, bool local, struct audit_device **out,
+                        struct buf *msg)
+{
+	struct audit_device *d = calloc(1, sizeof(*d));
+	err_t rc;
+
+	if (d == NULL)
+		return ERR_NOMEM;
+	pthread_mutex_init(&d->lock, NULL);
+	d->ops = find_type(type);
+	d->path = strdup(path);
+	d->type = strdup(type);
+	d->description = strdup(desc ? desc : "");
+	d->options = options ? json_incref(options) : json_object();
+	d->local = local;
+	if (d->path == NULL || d->type == NULL || d->description == NULL ||
+	    d->options == NULL) {
+		rc = ERR_NOMEM;
+		goto out;
+	}
+	if (d->ops == NULL) {
+		buf_printf(msg, "unknown audit device type \"%s\"", type);
+		rc = ERR_INVALID;
+		goto out;
+	}
+	rc = read_common_options(d, msg);
+out:
+	if (rc != ERR_OK) {
+		device_free(d);
+		return rc;
+	}
+	*out = d;
+	return ERR_OK;
+}
+
+static json_t *device_to_json(const struct audit_device *d)
+{
+	char *salt = hex_encode(d->salt, sizeof(d->salt));
+	json_t *o;
+
+	if (salt == NULL)
+		return NULL;
+	o = json_pack("{s:s, s:s, s:s, s:O, s:b, s:s}", "path", d->path, "type",
+	              d->type, "description", d->description, "options",
+	              d->options, "local", d->local, "salt", salt);
+	secret_free(salt);
+	return o;
+}
+
+static err_t broker_save(struct audit_broker *b)
+{
+	json_t *arr = json_array();
+	char *text = NULL;
+	size_t i;
+	err_t rc = ERR_NOMEM;
+
+	if (arr == NULL)
+		return ERR_NOMEM;
+	for (i = 0; i < b->n; i++)
+		if (json_array_append_new(arr, device_to_json(b->devs[i])))
+			goto out;
+	text = json_dumps(arr, JSON_COMPACT);
+	if (text != NULL)
+		rc = storage_put(b->enc, AUDIT_TABLE_KEY, (const uint8_t *)text,
+		                 strlen(text));
+out:
+	/* The text holds the salts. */
+	secret_free(text);
+	json_decref(arr);
+	return rc;
+}
+
+/* One stored entry back into a device; opening is tried, not required. */
+static err_t device_from_json(json_t *o, struct audit_device **out)
+{
+	const char *path = json_string_value(json_object_get(o, "path"));
+	const char *type = json_string_value(json_object_get(o, "type"));
+	const char *salt = json_string_value(json_object_get(o, "salt"));
+	struct buf msg = BUF_INIT, raw = BUF_INIT;
+	struct audit_device *d = NULL;
+	err_t rc = ERR_STORAGE;
+
+	if (path == NULL || type == NULL || salt == NULL ||
+	    hex_decode(salt, &raw) != ERR_OK || raw.len != AUDIT_SALT_LEN)
+		goto out;
+	rc = device_new(path, type,
+	                json_string_value(json_object_get(o, "description")),
+	                json_object_get(o, "options"),
+	                json_is_true(json_object_get(o, "local")), &d, &msg);
+	if (rc != ERR_OK)
+		goto out;
+	memcpy(d->salt, raw.data, AUDIT_SALT_LEN);
+	if (d->ops->open(d, &msg) != ERR_OK)
+		log_error("audit",
+		          "audit device %s cannot open: %s; its writes fail "
+		          "until it can",
+		          path, buf_str(&msg));
+	*out = d;
+out:
+	if (rc != ERR_OK)
+		log_error("audit", "stored audit device %s is unusable: %s",
+		          path ? path : "?",
+		          msg.len ? buf_str(&msg) : "bad entry");
+	buf_release(&raw);
+	buf_release(&msg);
+	return rc;
+}
+
+static err_t broker_load(struct audit_broker *b)
+{
+	struct buf text = BUF_INIT;
+	json_t *arr = NULL, *item;
+	bool found = false;
+	size_t i;
+	err_t rc;
+
+	rc = storage_get(b->enc, AUDIT_TABLE_KEY, &text, &found);
+	if (rc != ERR_OK || !found)
+		goto out;
+	arr = json_loadb((const char *)text.data, text.len, 0, NULL);
+	if (!json_is_array(arr)) {
+		rc = ERR_STORAGE;
+		goto out;
+	}
+	b->devs = calloc(json_array_size(arr) + 1, sizeof(*b->devs));
+	if (b->devs == NULL) {
+		rc = ERR_NOMEM;
+		goto out;
+	}
+	json_array_foreach(arr, i, item)
+	{
+		/*
+		 * An entry that cannot even be parsed is a corrupt table: the
+		 * server must not run with less auditing than was configured.
+		 */
+		rc = device_from_json(item, &b->devs[b->n]);
+		if (rc != ERR_OK)
+			goto out;
+		b->n++;
+	}
+out:
+	json_decref(arr);
+	buf_release(&text);
+	return rc;
+}
+
+err_t audit_broker_new(struct storage *enc, struct audit_broker **out)
+{
+	struct audit_broker *b = calloc(1, sizeof(*b));
+	err_t rc;
+
+	if (b == NULL)
+		return ERR_NOMEM;
+	pthread_rwlock_init(&b->lock, NULL);
+	b->enc = enc;
+	rc = broker_load(b);
+	if (rc != ERR_OK) {
+		audit_broker_free(b);
+		return rc;
+	}
+	if (b->n > 0)
+		log_info("audit", "loaded %zu audit devices", b->n);
+	*out = b;
+	return ERR_OK;
+}
+
+void audit_broker_free(struct audit_broker *b)
+{
+	size_t i;
+
+	if (b == NULL)
+		return;
+	for (i = 0; i < b->n; i++)
+		device_free(b->devs[i]);
+	free(b->devs);
+	pthread_rwlock_destroy(&b->lock);
+	free(b);
+}
+
+/* "file", "/file/", "file/" -> "file/"; refuses odd names. */
+static err_t device_path(const char *in, struct buf *out)
+{
+	size_t n, i;
+
+	while (*in == '/')
+		in++;
+	n = strlen(in);
+	while (n > 0 && in[n - 1] == '/')
+		n--;
+	if (n == 0 || n > AUDIT_MAX_PATH)
+		return ERR_INVALID;
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)in[i];
+		if (ch < 0x20 || ch == 0x7f || ch == '*' || ch == '+')
+			return ERR_INVALID;
+	}
+	if (strstr(in, "..") != NULL || strstr(in, "//") != NULL)
+		return ERR_INVALID;
+	if (buf_append(out, in, n) != ERR_OK || buf_append_byte(out, '/'))
+		return ERR_NOMEM;
+	return ERR_OK;
+}
+
+static struct audit_device *find_device(struct audit_broker *b,
+                                        const char *path, size_t *index)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		if (strcmp(b->devs[i]->path, path) == 0) {
+			if (index != NULL)
+				*index = i;
+			return b->devs[i];
+		}
+	}
+	return NULL;
+}
+
+/* Reads the enable body into a device that is not yet open. */
+static err_t enable_params(const char *path, json_t *params,
+                           struct audit_device **out, struct buf *msg)
+{
+	const char *type = NULL, *desc = NULL;
+	json_t *options = NULL;
+	bool local = false;
+	err_t rc;
+
+	if (param_str(params, "type", &type) != ERR_OK || type[0] == 0) {
+		buf_append_str(msg, "missing or invalid \"type\"");
+		return ERR_INVALID;
+	}
+	if (param_str(params, "description", &desc) == ERR_INVALID ||
+	    param_bool(params, "local", &local) == ERR_INVALID) {
+		buf_append_str(msg, "description must be a string and local "
+		                    "a boolean");
+		return ERR_INVALID;
+	}
+	if (param_strmap(params, "options", &options) == ERR_INVALID) {
+		buf_append_str(msg, "options must be a map of strings");
+		return ERR_INVALID;
+	}
+	rc = device_new(path, type, desc, options, local, out, msg);
+	json_decref(options);
+	return rc;
+}
+
+/* Adds d to the table and stores the table; write lock held. */
+static err_t broker_add(struct audit_broker *b, struct audit_device *d)
+{
+	struct audit_device **p;
+	err_t rc;
+
+	p = realloc(b->devs, (b->n + 1) * sizeof(*p));
+	if (p == NULL)
+		return ERR_NOMEM;
+	b->devs = p;
+	b->devs[b->n++] = d;
+	rc = broker_save(b);
+	if (rc != ERR_OK)
+		b->n--;
+	return rc;
+}
+
+err_t audit_broker_enable(struct audit_broker *b, const char *path,
+                          json_t *params, struct response *resp)
+{
+	struct buf p = BUF_INIT, msg = BUF_INIT;
+	struct audit_device *d = NULL;
+	err_t rc;
+
+	rc = device_path(path, &p);
+	if (rc != ERR_OK) {
+		rc = response_error(resp, rc, "invalid audit device path");
+		goto out;
+	}
+	rc = enable_params(buf_str(&p), params, &d, &msg);
+	if (rc == ERR_OK)
+		rc = rand_bytes(d->salt, sizeof(d->salt));
+	if (rc == ERR_OK)
+		rc = d->ops->open(d, &msg);
+	if (rc != ERR_OK) {
+		/* A destination that cannot be reached is the caller's input.
+		 */
+		rc = response_error(resp, rc == ERR_IO ? ERR_INVALID : rc, "%s",
+		                    msg.len ? buf_str(&msg) : err_str(rc));
+		goto out;
+	}
+
+	pthread_rwlock_wrlock(&b->lock);
+	if (find_device(b, buf_str(&p), NULL) != NULL)
+		rc = response_error(resp, ERR_INVALID, "path already in use");
+	else if (b->n >= AUDIT_MAX_DEVICES)
+		rc =
+		    response_error(resp, ERR_INVALID, "too many audit devices");
+	else
+		rc = broker_add(b, d);
+	pthread_rwlock_unlock(&b->lock);
+	if (rc == ERR_OK) {
+		log_info("audit", "enabled %s audit device at %s", d->type,
+		         d->path);
+		d = NULL;
+	}
+out:
+	device_free(d);
+	buf_release(&p);
+	buf_release(&msg);
+	return rc;
+}
+
+err_t audit_broker_disable(struct audit_broker *b, const char *path,
+                           struct response *resp)
+{
+	struct buf p = BUF_INIT;
+	struct audit_device *d = NULL;
+	size_t i = 0;
+	err_t rc;
+
+	rc = device_path(path, &p);
+	if (rc != ERR_OK) {
+		buf_release(&p);
+		return response_error(resp, rc, "invalid audit device path");
+	}
+	pthread_rwlock_wrlock(&b->lock);
+	d = find_device(b, buf_str(&p), &i);
+	if (d != NULL) {
+		memmove(&b->devs[i], &b->devs[i + 1],
+		        (b->n - i - 1) * sizeof(*b->devs));
+		b->n--;
+		rc = broker_save(b);
+		if (rc != ERR_OK) {
+			memmove(&b->devs[i + 1], &b->devs[i],
+			        (b->n - i) * sizeof(*b->devs));
+			b->devs[i] = d;
+			b->n++;
+			d = NULL;
+		}
+	}
+	pthread_rwlock_unlock(&b->lock);
+	/* Vault answers 204 for a path with no device: nothing to do. */
+	if (d != NULL)
+		log_info("audit", "disabled audit device at %s", d->path);
+	device_free(d);
+	buf_release(&p);
+	return rc;
+}
+
+/* The options as listed: secret values hidden. */
+static json_t *shown_options(const struct audit_device *d)
+{
+	json_t *o = json_deep_copy(d->options), *v;
+	const char *key;
+
+	json_object_foreach(o, key, v)
+	{
+		if (in_list(d->ops->secret_options, key))
+			json_object_set_new(o, key, json_string("(redacted)"));
+	}
+	return o;
+}
+
+json_t *audit_broker_list(struct audit_broker *b)
+{
+	json_t *data = json_object();
+	size_t i;
+
+	pthread_rwlock_rdlock(&b->lock);
+	for (i = 0; data != NULL && i < b->n; i++) {
+		struct audit_device *d = b->devs[i];
+		if (json_object_set_new(
+		        data, d->path,
+		        json_pack("{s:s, s:s, s:o, s:s, s:b}", "type", d->type,
+		                  "description", d->description, "options",
+		                  shown_options(d), "path", d->path, "local",
+		                  d->local))) {
+			json_decref(data);
+			data = NULL;
+		}
+	}
+	pthread_rwlock_unlock(&b->lock);
+	return data;
+}
+
+err_t audit_broker_hash(struct audit_broker *b, const char *path,
+                        const char *input, size_t len, struct buf *out)
+{
+	struct buf p = BUF_INIT;
+	struct audit_device *d;
+	err_t rc;
+
+	rc = device_path(path, &p);
+	if (rc != ERR_OK) {
+		buf_release(&p);
+		return ERR_NOT_FOUND;
+	}
+	pthread_rwlock_rdlock(&b->lock);
+	d = find_device(b, buf_str(&p), NULL);
+	rc = d ? audit_hmac(d->salt, input, len, out) : ERR_NOT_FOUND;
+	pthread_rwlock_unlock(&b->lock);
+	buf_release(&p);
+	return rc;
+}
+
+static bool list_has(json_t *list, const char *s)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(list, i, v)
+	{
+		const char *item = json_string_value(v);
+		if (item != NULL && strcmp(item, s) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool list_has_prefix_of(json_t *list, const char *s)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(list, i, v)
+	{
+		const char *item = json_string_value(v);
+		if (item != NULL && strncmp(s, item, strlen(item)) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Whether d's filters take the record of in; no filter takes everything. */
+static bool device_wants(const struct audit_device *d,
+                         const struct audit_input *in)
+{
+	const char *ns = in->req->ns[0] ? in->req->ns : "root";
+
+	if (d->filter_mounts != NULL &&
+	    !list_has_prefix_of(d->filter_mounts, in->mount_point))
+		return false;
+	if (d->filter_operations != NULL &&
+	    !list_has(d->filter_operations, op_name(in->req->op)))
+		return false;
+	if (d->filter_namespaces != NULL && !list_has(d->filter_namespaces, ns))
+		return false;
+	return true;
+}
+
+/* Formats and writes one record to d; reopens a device that is closed. */
+static err_t device_log(struct audit_device *d, const struct audit_input *in)
+{
+	struct buf msg = BUF_INIT;
+	json_t *rec = audit_format(d, in);
+	char *line = rec ? audit_format_line(rec) : NULL;
+	err_t rc = ERR_NOMEM;
+
+	json_decref(rec);
+	if (line == NULL)
+		return rc;
+	pthread_mutex_lock(&d->lock);
+	rc = d->state != NULL ? ERR_OK : d->ops->open(d, &msg);
+	if (rc == ERR_OK)
+		rc = d->ops->write(d, line, strlen(line));
+	pthread_mutex_unlock(&d->lock);
+	/* With log_raw the line holds secrets. */
+	secret_free(line);
+	buf_release(&msg);
+	return rc;
+}
+
+err_t audit_broker_log(struct audit_broker *b, const struct audit_input *in)
+{
+	size_t i, wanted = 0, recorded = 0;
+
+	if (b == NULL)
+		return ERR_OK;
+	pthread_rwlock_rdlock(&b->lock);
+	for (i = 0; i < b->n; i++) {
+		struct audit_device *d = b->devs[i];
+		err_t rc;
+		if (!device_wants(d, in))
+			continue;
+		wanted++;
+		rc = device_log(d, in);
+		if (rc == ERR_OK)
+			recorded++;
+		else
+			log_error("audit",
+			          "audit device %s failed to record "
+			          "a %s: %s",
+			          d->path, in->resp ? "response" : "request",
+			          err_str(rc));
+	}
+	pthread_rwlock_unlock(&b->lock);
+	return wanted > 0 && recorded == 0 ? ERR_IO : ERR_OK;
+}
+
+void audit_broker_reopen(struct audit_broker *b)
+{
+	size_t i;
+
+	if (b == NULL)
+		return;
+	pthread_rwlock_rdlock(&b->lock);
+	for (i = 0; i < b->n; i++) {
+		struct audit_device *d = b->devs[i];
+		if (d->ops->reopen == NULL)
+			continue;
+		pthread_mutex_lock(&d->lock);
+		d->ops->reopen(d);
+		pthread_mutex_unlock(&d->lock);
+	}
+	pthread_rwlock_unlock(&b->lock);
+	log_info("audit", "audit devices reopened");
+}
+
+size_t audit_broker_count(struct audit_broker *b)
+{
+	size_t n;
+
+	if (b == NULL)
+		return 0;
+	pthread_rwlock_rdlock(&b->lock);
+	n = b->n;
+	pthread_rwlock_unlock(&b->lock);
+	return n;
+}
