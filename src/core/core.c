@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "base/secret.h"
 #include "core/core_internal.h"
+#include "core/lease.h"
 #include "core/lease_core.h"
 #include "engines/cubbyhole/cubbyhole.h"
 
@@ -268,8 +269,17 @@ err_t core_namespace_purge(struct core *c, const char *ns)
 	size_t i;
 	err_t rc;
 
-	/* Its policies; mounts are gone already. */
-	rc = policy_store_list(c->policies, ns, &names);
+	/*
+	 * Its leases, and with them its tokens (every token made in a
+	 * namespace has a TTL, hence a lease); mounts are gone already.
+	 */
+	rc = lease_revoke_prefix(c->leases, ns, "", false);
+	if (rc != ERR_OK)
+		rc = lease_revoke_prefix(c->leases, ns, "", true);
+
+	/* Its policies. */
+	if (rc == ERR_OK)
+		rc = policy_store_list(c->policies, ns, &names);
 	json_array_foreach(names, i, name)
 	{
 		const char *n = json_string_value(name);

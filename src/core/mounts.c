@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "base/params.h"
 #include "core/core_internal.h"
+#include "core/lease.h"
 #include "storage/view.h"
 
 #define MOUNT_TABLE_KEY "core/mounts"
@@ -539,6 +540,16 @@ err_t mounts_disable(struct core *c, const char *ns, const char *path,
 	if (mounts_type_builtin(m->type))
 		return response_error(resp, ERR_INVALID,
 		                      "cannot unmount \"%s\"", path);
+
+	/* Its leases end first, while the backend can still revoke them. */
+	if (c->leases != NULL) {
+		rc = lease_revoke_prefix(c->leases, ns, path, false);
+		if (rc != ERR_OK)
+			return response_error(resp, rc,
+			                      "cannot revoke the leases of "
+			                      "\"%s\": %s",
+			                      path, err_str(rc));
+	}
 
 	kind = m->backend->kind;
 	table_remove(&c->mounts, m);
