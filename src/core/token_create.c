@@ -93,6 +93,18 @@ static json_t *resolve_policies(const struct token_params *p,
 		const char *name = json_string_value(v);
 		if (strcmp(name, "default") == 0)
 			continue;
+		/*
+		 * A role's allowed list or sudo on the create path must never
+		 * let a lesser token, or a login, mint a root token.
+		 */
+		if (strcmp(name, "root") == 0 &&
+		    (parent == NULL || !token_is_root(parent))) {
+			snprintf(
+			    errmsg, errlen,
+			    "root tokens may not be created without parent "
+			    "token being root");
+			goto out;
+		}
 		if (p->role && list_has(p->disallowed_policies, name)) {
 			snprintf(errmsg, errlen,
 			         "token policies (%s) must not include "
