@@ -281,6 +281,9 @@ err_t sys_capabilities(struct core *c, struct request *req,
 	if (rc != ERR_OK)
 		return rc;
 	rc = token_lookup(c->tokens, token, &e);
+	/* Another tenant's token is as unknown here as a made-up one. */
+	if (rc == ERR_OK && !token_in_ns(e, req->ns))
+		rc = ERR_PERMISSION;
 	if (rc == ERR_PERMISSION)
 		rc = response_error(resp, ERR_INVALID, "invalid token");
 	else if (rc != ERR_OK)
@@ -338,6 +341,8 @@ err_t sys_capabilities_accessor(struct core *c, struct request *req,
 	if (rc != ERR_OK)
 		return rc;
 	rc = token_lookup_accessor(c->tokens, accessor, &e);
+	if (rc == ERR_OK && !token_in_ns(e, req->ns))
+		rc = ERR_NOT_FOUND;
 	if (rc == ERR_NOT_FOUND)
 		rc = response_error(resp, ERR_INVALID, "invalid accessor");
 	else if (rc != ERR_OK)
