@@ -65,6 +65,9 @@ class NodeVault(ServerTest):
     def test_kv(self):
         self.run_script("kv.js")
 
+    def test_tokens(self):
+        self.run_script("tokens.js")
+
     def test_sealed(self):
         self.run_script("sealed.js", {"VAULT_UNSEAL_KEY": self.unseal_key()})
 
