@@ -4,6 +4,8 @@ namespaces, tokens) and reaches nothing of namespace B or of the root
 namespace, by header, by path prefix, or by the header tricks of
 perf-security.md B4 19; accessors stay inside their tenant (B4 36)."""
 
+import time
+
 import hvac
 import hvac.exceptions
 
@@ -237,6 +239,83 @@ class NamespaceTokens(ServerTest):
         self.assertEqual(self.status("GET", "B/kv/secret", token=t), 403)
         self.assertEqual(self.status("PUT", "A/kv/secret", {"v": "w"},
                                      token=t), 403)
+
+
+class NamespaceTokensRestart(ServerTest):
+    """Tokens and their leases in a namespace survive a restart of a
+    SQLite server, keep their tree and tenant, and still expire on time."""
+
+    def test_survive_restart_and_expire(self):
+        srv = self.server().start()
+        init = srv.client().sys.initialize(secret_shares=1,
+                                           secret_threshold=1)
+        srv.root_token = init["root_token"]
+        key = init["keys"][0]
+        srv.client().sys.submit_unseal_key(key)
+        ns = {"X-Vault-Namespace": "team"}
+
+        def req(method, path, body=None, token=None, headers=ns):
+            return srv.request(method, "/v1/" + path, body, token=token,
+                               headers=headers)
+
+        self.assertEqual(req("POST", "sys/namespaces/team",
+                             headers=None)[0], 200)
+        req("PUT", "sys/policy/admin", {"policy": ADMIN})
+        req("POST", "sys/mounts/kv", {"type": "kv"})
+        req("PUT", "kv/x", {"v": "kept"})
+        made = {}
+        for name, ttl in (("short", "4s"), ("long", "1h"),
+                          ("parent", "1h")):
+            status, out = req("POST", "auth/token/create",
+                              {"policies": ["admin"], "ttl": ttl})
+            self.assertEqual(status, 200, out)
+            made[name] = out["auth"]
+        status, out = req("POST", "auth/token/create",
+                          {"policies": ["admin"], "ttl": "1h"},
+                          token=made["parent"]["client_token"])
+        made["kid"] = out["auth"]
+        started = time.time()
+        status, out = req("LIST", "sys/leases/lookup/auth/token/create/")
+        self.assertEqual(status, 200, out)
+        self.assertEqual(len(out["data"]["keys"]), 4)
+
+        srv.restart()
+        srv.client().sys.submit_unseal_key(key)
+        for name in ("short", "long", "kid"):
+            status, out = req("GET", "kv/x",
+                              token=made[name]["client_token"])
+            self.assertEqual((status, out["data"]), (200, {"v": "kept"}),
+                             name)
+            # Still of its tenant only.
+            status, _ = srv.request("GET", "/v1/sys/mounts",
+                                    token=made[name]["client_token"])
+            self.assertEqual(status, 403, name)
+        status, out = req("LIST", "sys/leases/lookup/auth/token/create/")
+        self.assertEqual(len(out["data"]["keys"]), 4)
+        # The tree survived: revoking the parent takes the kid.
+        req("POST", "auth/token/revoke",
+            {"token": made["parent"]["client_token"]})
+        status, _ = req("GET", "kv/x", token=made["kid"]["client_token"])
+        self.assertEqual(status, 403)
+
+        # The short one expires on its first schedule, not a new one.
+        time.sleep(max(0, 4.5 - (time.time() - started)))
+        status, out = req("GET", "kv/x", token=made["short"]["client_token"])
+        self.assertEqual(status, 403)
+        self.assertIn("permission denied", out["errors"])
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            status, out = req("LIST", "auth/token/accessors")
+            keys = out["data"]["keys"]
+            if made["short"]["accessor"] not in keys:
+                break
+            time.sleep(0.1)
+        self.assertNotIn(made["short"]["accessor"], keys)
+        self.assertIn(made["long"]["accessor"], keys)
+        status, out = req("LIST", "sys/leases/lookup/auth/token/create/")
+        self.assertEqual(len(out["data"]["keys"]), 1)
+        status, _ = req("GET", "kv/x", token=made["long"]["client_token"])
+        self.assertEqual(status, 200)
 
 
 if __name__ == "__main__":
