@@ -103,6 +103,41 @@ class Acl(ServerTest):
             t.secrets.kv.v2.read_secret_version(path="other",
                                                 mount_point="secret")
 
+    def test_traversal_spellings_never_escape_a_glob(self):
+        # B4 13: the policy sees exactly the path that is routed, so no
+        # spelling of "app/../other" reaches other with rights on app/*.
+        self.policy("app", 'path "secret/data/app/*" '
+                    '{ capabilities = ["read", "create", "update"] }')
+        self.v2_put("other", {"v": "other"})
+        self.v2_put("app/x", {"v": "x"})
+        tok = self.token("app")
+        for path in ("secret/data/app/../other", "secret/data/app/./../other",
+                     "secret/data/app/%2e%2e/other",
+                     "secret/data/app/%2E%2E/other",
+                     "secret/data/app/..%2fother",
+                     "secret/data/app%2f..%2fother",
+                     "secret/data/app/x/../../other"):
+            status, out = self.srv.request("GET", "/v1/" + path, token=tok)
+            self.assertNotEqual(status, 200, (path, out))
+            self.assertIn(status, (400, 403, 404), path)
+            status, out = self.srv.request(
+                "POST", "/v1/" + path, {"data": {"v": "taken"}}, token=tok)
+            self.assertIn(status, (400, 403, 404), path)
+        self.assertEqual(self.v2_get("other"), {"v": "other"})
+        # Decoded once only: %252e%252e is the literal segment "%2e%2e",
+        # a name inside app/ like any other.
+        status, out = self.srv.request(
+            "POST", "/v1/secret/data/app/%252e%252e/other",
+            {"data": {"v": "literal"}}, token=tok)
+        self.assertIn(status, (200, 400), out)
+        if status == 200:
+            self.assertEqual(self.c.secrets.kv.v2.list_secrets(
+                path="app", mount_point="secret")["data"]["keys"],
+                ["%2e%2e/", "x"])
+        self.assertEqual(self.v2_get("other"), {"v": "other"})
+        # The plain path still works.
+        self.assertEqual(self.req(tok, "GET", "secret/data/app/x"), 200)
+
     def test_overlapping_globs_most_specific_wins(self):
         # Within one policy: the longer prefix decides, no union.
         self.policy("p", """
