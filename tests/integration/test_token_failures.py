@@ -149,6 +149,29 @@ class TokenFailures(ServerTest):
             self.assertEqual(status, 403, headers)
         self.assertIsNone(self.c.read("kv1/anon"))
 
+    def test_two_token_headers(self):
+        # B4 31: X-Vault-Token wins over Authorization: Bearer; a bad one
+        # is not rescued by a good bearer, and the bearer grants nothing
+        # more than the X-Vault-Token does.
+        limited = self.c.auth.token.create(policies=["default"])["auth"]
+        for xvt in ("garbage", limited["client_token"]):
+            headers = {"X-Vault-Token": xvt,
+                       "Authorization": "Bearer root"}
+            for method, path, body in (("PUT", "kv1/new", {"v": "x"}),
+                                       ("POST", "sys/mounts/evil",
+                                        {"type": "kv"}),
+                                       ("GET", "kv1/kept", None)):
+                status, out = self.srv.request(method, "/v1/" + path, body,
+                                               token="", headers=headers)
+                self.assertEqual(status, 403, (xvt[:8], path, out))
+                self.assertIn("permission denied", out["errors"])
+        self.assert_untouched()
+        # The bearer alone works, as Vault's clients send it.
+        status, out = self.srv.request(
+            "GET", "/v1/kv1/kept", token="",
+            headers={"Authorization": "Bearer root"})
+        self.assertEqual((status, out["data"]), (200, {"v": "original"}))
+
     def raw(self, token_bytes):
         """A PUT to kv1/raw with token_bytes as X-Vault-Token, written
         byte for byte on a socket; returns the status code."""
