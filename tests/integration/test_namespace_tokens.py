@@ -209,11 +209,47 @@ class NamespaceTokens(ServerTest):
 
     def alive(self, auth):
         ns = "B" if auth is self.b_token else None
+        if auth is not self.b_token and auth is not self.root_child:
+            ns = "A"
         headers = {"X-Vault-Namespace": ns} if ns else None
         status, _ = self.srv.request("GET", "/v1/auth/token/lookup-self",
                                      token=auth["client_token"],
                                      headers=headers)
         return status == 200
+
+    def test_lease_prefixes_stay_in_their_tenant(self):
+        # B4 49: revoke-prefix and revoke-force from A, even with sudo and
+        # hostile prefixes, end only A's leases.
+        spare = self.make_token("A")
+        status, out = self.req("LIST", "sys/leases/lookup/auth/token/create/",
+                               ns="A")
+        self.assertEqual(status, 200, out)
+        self.assertEqual(len(out["data"]["keys"]), 2)
+        for path in ("sys/leases/revoke-prefix/../auth/token/create",
+                     "sys/leases/revoke-force/..",
+                     "sys/leases/revoke-prefix/B/auth/token/create",
+                     "sys/leases/revoke-force/B/",
+                     "sys/revoke-prefix/..%2Fauth%2Ftoken"):
+            status, out = self.req("PUT", path, ns="A")
+            self.assertIn(status, (204, 400, 403, 404), (path, out))
+            self.assertTrue(self.alive(self.b_token), path)
+            self.assertTrue(self.alive(self.root_child), path)
+            self.assertTrue(self.alive(spare), path)
+        # Looking up a root lease id from A finds nothing.
+        keys = self.c.sys.list_leases("auth/token/create/")["data"]["keys"]
+        for k in keys:
+            status, out = self.req("PUT", "sys/leases/lookup",
+                                   {"lease_id": "auth/token/create/" + k},
+                                   ns="A")
+            self.assertIn(status, (400, 403, 404), out)
+        # The real thing ends A's own tokens, and only those.
+        status, _ = self.req("PUT",
+                             "sys/leases/revoke-prefix/auth/token/create",
+                             ns="A", token=spare["client_token"])
+        self.assertEqual(status, 204)
+        self.assertFalse(self.alive(spare))
+        self.assertTrue(self.alive(self.b_token))
+        self.assertTrue(self.alive(self.root_child))
 
     def test_tokens_of_b_fail_in_a(self):
         b = self.b_token["client_token"]
