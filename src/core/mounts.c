@@ -7,7 +7,6 @@
  * A mount's data lives under "logical/<uuid>/" (secrets) or
  * "auth/<uuid>/" (auth methods), reached only through its own view.
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -336,8 +335,14 @@ static bool path_valid(const char *path)
 		if (n == 0 || (n == 1 && seg[0] == '.') ||
 		    (n == 2 && seg[0] == '.' && seg[1] == '.'))
 			return false;
+		/*
+		 * Printable ASCII without blanks only: a name that looks the
+		 * same in another Unicode form or with a trailing space would
+		 * be a different mount to every policy written for it (B4 15).
+		 */
 		for (size_t i = 0; i < n; i++)
-			if (iscntrl((unsigned char)seg[i]) || seg[i] == '*' ||
+			if ((unsigned char)seg[i] <= ' ' ||
+			    (unsigned char)seg[i] > '~' || seg[i] == '*' ||
 			    seg[i] == '+')
 				return false;
 		if (end == NULL)
