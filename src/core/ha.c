@@ -298,6 +298,14 @@ void ha_redirect(struct core *c, struct response *resp)
 {
 	struct ha_state *h = c->ha;
 	char *leader = NULL;
+	bool known;
+
+	/* Just unsealed, or the active just changed: ask the database. */
+	pthread_mutex_lock(&h->mu);
+	known = h->leader != NULL;
+	pthread_mutex_unlock(&h->mu);
+	if (!known)
+		ha_refresh_leader(h);
 
 	pthread_mutex_lock(&h->mu);
 	/* The row may still carry our own address (a lock taken by hand). */
