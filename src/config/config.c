@@ -232,10 +232,11 @@ static err_t parse_storage(struct cfg_ctx *c, const struct hcl_node *root,
 	}
 
 	type = blocks[0].labels[0];
-	if (strcmp(type, "sqlite") != 0 && strcmp(type, "inmem") != 0) {
+	if (strcmp(type, "sqlite") != 0 && strcmp(type, "inmem") != 0 &&
+	    strcmp(type, "postgresql") != 0) {
 		rc = cfg_fail(c, blocks[0].line,
-		              "unsupported storage type \"%.40s\" (use sqlite "
-		              "or inmem)",
+		              "unsupported storage type \"%.40s\" (use sqlite, "
+		              "postgresql or inmem)",
 		              type);
 		goto out;
 	}

@@ -581,6 +581,44 @@ err_t barrier_unseal(struct barrier *b, const uint8_t *root_key, size_t len)
 	return ERR_OK;
 }
 
+err_t barrier_reload(struct barrier *b)
+{
+	uint8_t root[BARRIER_KEY_LEN];
+	struct barrier_key *keys = NULL;
+	size_t n = 0;
+	err_t rc;
+
+	if (pthread_rwlock_rdlock(&b->lock) != 0)
+		return ERR_INTERNAL;
+	rc = b->sealed ? ERR_SEALED : ERR_OK;
+	if (rc == ERR_OK)
+		memcpy(root, b->root_key, sizeof(root));
+	pthread_rwlock_unlock(&b->lock);
+	if (rc != ERR_OK)
+		return rc;
+
+	rc = keyring_load(b->phys, root, &keys, &n);
+	secret_wipe(root, sizeof(root));
+	if (rc != ERR_OK)
+		return rc;
+	if (pthread_rwlock_wrlock(&b->lock) != 0) {
+		keys_free(keys, n);
+		return ERR_INTERNAL;
+	}
+	/* Sealed meanwhile: keep it sealed (invariant 1). */
+	if (!b->sealed) {
+		keys_free(b->keys, b->nkeys);
+		b->keys = keys;
+		b->nkeys = n;
+		keys = NULL;
+		log_info("barrier", "keyring reloaded, active key term %u",
+		         (unsigned)b->keys[n - 1].term);
+	}
+	pthread_rwlock_unlock(&b->lock);
+	keys_free(keys, n);
+	return ERR_OK;
+}
+
 void barrier_seal(struct barrier *b)
 {
 	/* Only fails if this thread already holds it; wipe regardless. */

@@ -119,6 +119,14 @@ err_t barrier_initialize(struct barrier *b, const uint8_t *root_key,
  */
 err_t barrier_unseal(struct barrier *b, const uint8_t *root_key, size_t len);
 
+/*
+ * Reads the keyring again from physical storage with the root key kept
+ * since the unseal, so that keys another server added (a rotation on the
+ * active server of an HA cluster) become usable here. ERR_SEALED when
+ * sealed; a storage or crypto error leaves the current keyring in place.
+ */
+err_t barrier_reload(struct barrier *b);
+
 /* Wipes every key from memory; calls through the view then fail. */
 void barrier_seal(struct barrier *b);
 

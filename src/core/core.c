@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "base/secret.h"
 #include "core/core_internal.h"
+#include "core/ha.h"
 #include "core/lease.h"
 #include "core/lease_core.h"
 #include "engines/cubbyhole/cubbyhole.h"
@@ -56,6 +57,11 @@ err_t core_new(struct storage *phys, const struct core_options *opts,
 		return rc;
 	}
 	c->enc = barrier_storage(c->barrier);
+	rc = ha_new(c, &c->ha);
+	if (rc != ERR_OK) {
+		core_free(c);
+		return rc;
+	}
 	*out = c;
 	return ERR_OK;
 }
@@ -64,7 +70,10 @@ void core_free(struct core *c)
 {
 	if (c == NULL)
 		return;
-	if (c->unsealed)
+	/* The HA loop goes first: it takes the core lock itself. */
+	ha_free(c->ha);
+	c->ha = NULL;
+	if (c->unsealed || c->standby)
 		core_seal_locked(c);
 	seal_free(c->seal);
 	barrier_free(c->barrier);
@@ -74,7 +83,7 @@ void core_free(struct core *c)
 	free(c);
 }
 
-err_t core_post_unseal(struct core *c)
+err_t core_load_state(struct core *c)
 {
 	err_t rc;
 
@@ -98,16 +107,16 @@ err_t core_post_unseal(struct core *c)
 	if (rc == ERR_OK)
 		rc = audit_broker_new(c->enc, &c->audit);
 	if (rc != ERR_OK) {
-		log_error("core", "post-unseal setup failed: %s", err_str(rc));
-		core_seal_locked(c);
+		log_error("core", "loading the server state failed: %s",
+		          err_str(rc));
+		core_unload_state(c);
 		return rc;
 	}
 	c->unsealed = true;
-	log_info("core", "vault is unsealed");
 	return ERR_OK;
 }
 
-void core_seal_locked(struct core *c)
+void core_unload_state(struct core *c)
 {
 	/* Expiry first: it calls into the token store and the mounts. */
 	lease_core_stop(c);
@@ -120,10 +129,37 @@ void core_seal_locked(struct core *c)
 	c->tokens = NULL;
 	policy_store_free(c->policies);
 	c->policies = NULL;
-	seal_seal(c->seal);
-	if (c->unsealed)
-		log_info("core", "vault is sealed");
 	c->unsealed = false;
+}
+
+err_t core_post_unseal(struct core *c)
+{
+	err_t rc;
+
+	/* HA: wait as a standby until this server holds the lock. */
+	if (c->ha != NULL) {
+		ha_enter_standby(c);
+		return ERR_OK;
+	}
+	rc = core_load_state(c);
+	if (rc != ERR_OK) {
+		log_error("core", "post-unseal setup failed: %s", err_str(rc));
+		core_seal_locked(c);
+		return rc;
+	}
+	log_info("core", "vault is unsealed");
+	return ERR_OK;
+}
+
+void core_seal_locked(struct core *c)
+{
+	bool was_open = c->unsealed || c->standby;
+
+	core_unload_state(c);
+	c->standby = false;
+	seal_seal(c->seal);
+	if (was_open)
+		log_info("core", "vault is sealed");
 }
 
 err_t core_initialize(struct core *c, int shares, int threshold,
@@ -204,6 +240,10 @@ static void core_dispatch(struct core *c, struct request *req,
 	struct mount *m;
 	size_t mlen;
 
+	if (!c->unsealed && c->standby) {
+		ha_redirect(c, resp);
+		return;
+	}
 	if (!c->unsealed) {
 		response_error(resp, ERR_SEALED, "Vault is sealed");
 		return;

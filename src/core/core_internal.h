@@ -23,6 +23,7 @@
 #include "core/token.h"
 
 struct audit_broker;
+struct ha_state;
 
 struct mount_table {
 	struct mount **items; /* longest path first, for prefix routing */
@@ -38,6 +39,13 @@ struct core {
 	pthread_rwlock_t lock;
 
 	bool unsealed; /* mounts and tokens are loaded */
+	/*
+	 * HA (core/ha.c): the barrier is unsealed but another server is
+	 * active, so nothing is loaded and requests are redirected. Never
+	 * true together with unsealed. Both change under the write lock.
+	 */
+	bool standby;
+	struct ha_state *ha; /* NULL unless the storage offers HA */
 	struct mount_table mounts;
 	struct ns_table namespaces;
 	struct token_store *tokens;
@@ -100,9 +108,22 @@ err_t mounts_save(struct core *c, enum mount_kind kind);
 
 /*
  * Runs the steps that follow a successful unseal: load mounts and the
- * token store. On failure the core seals again. Write lock held.
+ * token store. On failure the core seals again. With HA the server
+ * becomes a standby instead, and loads when it takes the lock. Write lock
+ * held.
  */
 err_t core_post_unseal(struct core *c);
+
+/*
+ * Loads what an active server serves from (namespaces, policies, tokens,
+ * mounts, leases, audit) from storage; on failure unloads again, leaving
+ * the barrier as it is. Write lock held.
+ */
+err_t core_load_state(struct core *c);
+
+/* Drops everything core_load_state loaded; the barrier stays. Write lock
+ * held. */
+void core_unload_state(struct core *c);
 
 /*
  * Checks the ACL of the token e for req: its policies' capabilities on the

@@ -301,6 +301,35 @@ static size_t conn_pending(struct conn *c)
 	return evbuffer_get_length(bufferevent_get_output(c->bev));
 }
 
+/*
+ * A standby's answer (core/ha.h): 307 to the same target on the active
+ * server. Rare, so built apart from the fixed room of conn_send, which a
+ * long target would not fit.
+ */
+static err_t conn_redirect(struct conn *c, const struct http_call *call,
+                           bool keep)
+{
+	json_t *addr = json_object_get(call->resp.data, "leader_address");
+	const char *leader = json_string_value(addr);
+	struct buf r = BUF_INIT;
+	err_t rc;
+
+	if (leader == NULL || !header_value_ok(leader))
+		return ERR_INTERNAL;
+	rc = buf_printf(&r,
+	                "HTTP/1.1 307 Temporary Redirect\r\nLocation: "
+	                "%s%.*s\r\nCache-Control: no-store\r\n"
+	                "Content-Length: 0\r\n%s\r\n",
+	                leader, (int)c->head.target_len, c->head.target,
+	                !keep                ? "Connection: close\r\n"
+	                : c->head.minor == 0 ? "Connection: keep-alive\r\n"
+	                                     : "");
+	if (rc == ERR_OK && bufferevent_write(c->bev, r.data, r.len) != 0)
+		rc = ERR_NOMEM;
+	buf_release(&r);
+	return rc;
+}
+
 /* Writes the answer to one request; a failure to encode becomes a 500. */
 static void conn_reply(struct conn *c, struct http_call *call, bool keep)
 {
@@ -308,6 +337,9 @@ static void conn_reply(struct conn *c, struct http_call *call, bool keep)
 	struct buf out;
 	err_t rc;
 
+	if (call->resp.err == ERR_OK && call->resp.status == 307 &&
+	    conn_redirect(c, call, keep) == ERR_OK)
+		return;
 	buf_init(&out, 0);
 	rc = reply_start(&out);
 	if (rc == ERR_OK)

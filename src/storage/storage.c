@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "storage/backend.h"
+#include "storage/postgres.h"
 
 typedef err_t (*storage_open_fn)(json_t *config, struct storage **out,
                                  char *errmsg, size_t errlen);
@@ -14,6 +15,7 @@ static const struct {
 } backends[] = {
     {"inmem", inmem_open},
     {"sqlite", sqlite_open},
+    {"postgresql", postgres_open},
 };
 
 err_t storage_open(const char *type, json_t *config, struct storage **out,

@@ -23,6 +23,7 @@ static const struct sys_route unsealed_routes[] = {
 
 static const struct sys_route routes[] = {
     {"seal", sys_seal},
+    {"step-down", sys_step_down},
     {"rotate", sys_rotate},
     {"key-status", sys_key_status},
     {"mounts", sys_mounts},

@@ -19,6 +19,7 @@ err_t sys_unseal(struct core *c, struct request *req, struct response *resp);
 err_t sys_seal(struct core *c, struct request *req, struct response *resp);
 err_t sys_health(struct core *c, struct request *req, struct response *resp);
 err_t sys_leader(struct core *c, struct request *req, struct response *resp);
+err_t sys_step_down(struct core *c, struct request *req, struct response *resp);
 err_t sys_rotate(struct core *c, struct request *req, struct response *resp);
 err_t sys_key_status(struct core *c, struct request *req,
                      struct response *resp);

@@ -15,6 +15,7 @@
 #include "base/params.h"
 #include "base/secret.h"
 #include "base/version.h"
+#include "core/ha.h"
 #include "sys/sys_internal.h"
 
 #define MAX_SHARES 255
@@ -36,7 +37,10 @@ json_t *sys_seal_status_object(struct core *c)
 	              progress, "nonce", nonce, "version", COFFER_API_VERSION,
 	              "build_date", COFFER_BUILD_DATE, "migration", 0,
 	              "recovery_seal", 0, "storage_type", c->phys->type);
-	if (o != NULL && c->unsealed) {
+	/* A standby is unsealed: its barrier holds the keys (core/ha.h). */
+	if (o != NULL && c->standby)
+		json_object_set_new(o, "sealed", json_false());
+	if (o != NULL && (c->unsealed || c->standby)) {
 		char name[48];
 		snprintf(name, sizeof(name), "coffer-cluster-%.8s",
 		         c->cluster_id);
@@ -250,7 +254,7 @@ err_t sys_unseal(struct core *c, struct request *req, struct response *resp)
 		response_error(resp, rc, "%s", err_str(rc));
 	else if (reset)
 		seal_reset(c->seal);
-	else if (!c->unsealed)
+	else if (!c->unsealed && !c->standby)
 		rc = unseal_submit(c, key, resp);
 	if (rc == ERR_OK)
 		status = sys_seal_status_object(c);
@@ -282,9 +286,19 @@ static int code_param(json_t *data, const char *key, int dflt)
 	return (int)v;
 }
 
+/* A boolean from the query; *bad when present but not a boolean. */
+static bool bool_param(json_t *data, const char *key, bool *bad)
+{
+	bool v = false;
+
+	if (param_bool(data, key, &v) == ERR_INVALID)
+		*bad = true;
+	return v;
+}
+
 err_t sys_health(struct core *c, struct request *req, struct response *resp)
 {
-	bool initialized = false;
+	bool initialized = false, standby, bad = false, standbyok;
 	int shares, threshold;
 	int64_t now;
 	long nsec;
@@ -293,24 +307,31 @@ err_t sys_health(struct core *c, struct request *req, struct response *resp)
 	if (req->op != OP_READ && req->op != OP_HEAD)
 		return response_error(resp, ERR_UNSUPPORTED,
 		                      "unsupported operation");
+	standbyok = bool_param(req->data, "standbyok", &bad);
+	if (bad)
+		return response_error(resp, ERR_INVALID,
+		                      "standbyok must be a boolean");
 	time_now(&now, &nsec);
 	pthread_rwlock_rdlock(&c->lock);
 	if (seal_config(c->seal, &initialized, &shares, &threshold) != ERR_OK)
 		initialized = false;
+	standby = c->standby;
 	o = json_pack("{s:b, s:b, s:b, s:b, s:s, s:s, s:I, s:s}", "initialized",
-	              initialized, "sealed", !c->unsealed, "standby", 0,
-	              "performance_standby", 0, "replication_performance_mode",
-	              "disabled", "replication_dr_mode", "disabled",
-	              "server_time_utc", (json_int_t)now, "version",
-	              COFFER_API_VERSION);
-	if (o != NULL && c->unsealed)
+	              initialized, "sealed", !c->unsealed && !standby,
+	              "standby", standby, "performance_standby", 0,
+	              "replication_performance_mode", "disabled",
+	              "replication_dr_mode", "disabled", "server_time_utc",
+	              (json_int_t)now, "version", COFFER_API_VERSION);
+	if (o != NULL && (c->unsealed || standby))
 		json_object_set_new(o, "cluster_id",
 		                    json_string(c->cluster_id));
 
 	if (!initialized)
 		resp->status = code_param(req->data, "uninitcode", 501);
-	else if (!c->unsealed)
+	else if (!c->unsealed && !standby)
 		resp->status = code_param(req->data, "sealedcode", 503);
+	else if (standby && !standbyok)
+		resp->status = code_param(req->data, "standbycode", 429);
 	else
 		resp->status = code_param(req->data, "activecode", 200);
 	pthread_rwlock_unlock(&c->lock);
@@ -319,14 +340,34 @@ err_t sys_health(struct core *c, struct request *req, struct response *resp)
 
 err_t sys_leader(struct core *c, struct request *req, struct response *resp)
 {
-	(void)c;
+	bool enabled = false, is_self = false;
+	char *leader = NULL, since[40] = "0001-01-01T00:00:00Z";
+	int64_t active_since = 0;
+	json_t *o;
+
 	if (req->op != OP_READ)
 		return response_error(resp, ERR_UNSUPPORTED,
 		                      "unsupported operation");
-	return bare(resp, json_pack("{s:b, s:b, s:s, s:s, s:b}", "ha_enabled",
-	                            0, "is_self", 0, "leader_address", "",
-	                            "leader_cluster_address", "",
-	                            "performance_standby", 0));
+	ha_status(c, &enabled, &is_self, &leader, &active_since);
+	if (active_since > 0)
+		time_rfc3339(active_since, 0, since);
+	o = json_pack("{s:b, s:b, s:s, s:s, s:s, s:b, s:i}", "ha_enabled",
+	              enabled, "is_self", is_self, "active_time", since,
+	              "leader_address", leader ? leader : "",
+	              "leader_cluster_address", "", "performance_standby", 0,
+	              "performance_standby_last_remote_wal", 0);
+	free(leader);
+	return bare(resp, o);
+}
+
+err_t sys_step_down(struct core *c, struct request *req, struct response *resp)
+{
+	if (req->op != OP_UPDATE && req->op != OP_CREATE)
+		return response_error(resp, ERR_UNSUPPORTED,
+		                      "unsupported operation");
+	/* The HA loop unloads under the write lock, after this returns. */
+	log_info("core", "step-down requested by request %s", req->id);
+	return ha_step_down(c);
 }
 
 err_t sys_rotate(struct core *c, struct request *req, struct response *resp)

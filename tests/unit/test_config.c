@@ -240,7 +240,7 @@ static const struct {
     {LI, "t.hcl: a storage block is required"},
     {ST LI ST, "t.hcl:3: only one storage block is allowed"},
     {LI "storage \"consul\" {}",
-     "t.hcl:2: unsupported storage type \"consul\" (use sqlite or inmem)"},
+     "t.hcl:2: unsupported storage type \"consul\" (use sqlite, postgresql or inmem)"},
     {LI "storage {}", "t.hcl:2: block \"storage\" needs more labels"},
     {LI "storage \"sqlite\" \"x\" {}",
      "t.hcl:2: block \"storage\" has too many labels"},

@@ -2,9 +2,11 @@
  * test_storage.c - one conformance suite for every storage backend.
  *
  * The same tests run against inmem, sqlite (a file in a fresh mkdtemp
- * folder) and a prefix view over each, so every implementation of
- * storage.h is held to the same contract. Backend-specific behaviour
- * (files, locks, configuration, view isolation) follows the suite.
+ * folder), postgresql (a fresh table in the database COFFER_TEST_PG_URL
+ * names, when it is set; tests/integration/test_postgres_storage.py sets
+ * it) and a prefix view over each, so every implementation of storage.h
+ * is held to the same contract. Backend-specific behaviour (files, locks,
+ * configuration, view isolation, the HA lock) follows the suite.
  */
 #include <dirent.h>
 #include <jansson.h>
@@ -18,12 +20,15 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <setjmp.h>
 
 #include <cmocka.h>
+#include <libpq-fe.h>
 
+#include "storage/postgres.h"
 #include "storage/sqlite.h"
 #include "storage/storage.h"
 #include "storage/view.h"
@@ -36,6 +41,7 @@ struct fixture {
 	char dir[64];           /* temporary folder, "" when none */
 	char path[128];         /* sqlite file inside dir */
 	size_t max_key;         /* longest key the tests may use */
+	char table[64];         /* postgresql table, "" when none */
 };
 
 /* Removes every file in dir, then dir itself. */
@@ -108,6 +114,83 @@ static int setup_sqlite(void **state)
 	return 0;
 }
 
+/* ---- postgresql fixtures ---- */
+
+static unsigned pg_tables;
+
+/* The database to test against, or NULL: those tests then skip. */
+static const char *pg_url(void)
+{
+	const char *url = getenv("COFFER_TEST_PG_URL");
+
+	return url != NULL && url[0] != '\0' ? url : NULL;
+}
+
+/* A table name no other fixture of this run uses. */
+static void pg_table_name(char *out, size_t len)
+{
+	snprintf(out, len, "t_%ld_%u", (long)getpid(), ++pg_tables);
+}
+
+static err_t open_pg(const char *table, const char *ha, struct storage **out,
+                     char *errmsg, size_t errlen)
+{
+	char ha_table[80];
+	json_t *config;
+	err_t rc;
+
+	snprintf(ha_table, sizeof(ha_table), "%s_ha", table);
+	config = json_pack("{s:s, s:s, s:s, s:s, s:s}", "connection_url",
+	                   pg_url(), "table", table, "ha_table", ha_table,
+	                   "ha_enabled", ha, "ha_lock_ttl", "2");
+	assert_non_null(config);
+	rc = storage_open("postgresql", config, out, errmsg, errlen);
+	json_decref(config);
+	return rc;
+}
+
+/* Runs one statement of the test's own on the test database. */
+static void pg_sql(const char *sql)
+{
+	PGconn *db = PQconnectdb(pg_url());
+	PGresult *r;
+
+	assert_int_equal(PQstatus(db), CONNECTION_OK);
+	r = PQexec(db, sql);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK &&
+	    PQresultStatus(r) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", sql, PQerrorMessage(db));
+	PQclear(r);
+	PQfinish(db);
+}
+
+static void pg_drop(const char *table)
+{
+	char sql[256];
+
+	if (table[0] == '\0' || pg_url() == NULL)
+		return;
+	snprintf(sql, sizeof(sql),
+	         "SET client_min_messages = warning; DROP TABLE IF EXISTS %s; "
+	         "DROP TABLE IF EXISTS %s_ha",
+	         table, table);
+	pg_sql(sql);
+}
+
+static int setup_pg(void **state)
+{
+	struct fixture *f = fixture_new();
+	char errmsg[256] = "";
+
+	*state = f;
+	if (pg_url() == NULL)
+		return 0;
+	pg_table_name(f->table, sizeof(f->table));
+	if (open_pg(f->table, "false", &f->s, errmsg, sizeof(errmsg)) != ERR_OK)
+		fail_msg("postgresql: %s", errmsg);
+	return 0;
+}
+
 /*
  * Wraps the backend in a view, with neighbours in the parent that sort
  * just before, inside and after the prefix, so that any leak shows up in
@@ -143,6 +226,14 @@ static int setup_view_sqlite(void **state)
 	return wrap_view(state);
 }
 
+static int setup_view_pg(void **state)
+{
+	setup_pg(state);
+	if (((struct fixture *)*state)->s == NULL)
+		return 0;
+	return wrap_view(state);
+}
+
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
@@ -150,6 +241,7 @@ static int teardown(void **state)
 	storage_free(f->s);
 	storage_free(f->parent);
 	remove_dir(f->dir);
+	pg_drop(f->table);
 	free(f);
 	return 0;
 }
@@ -206,9 +298,19 @@ static void put_str(struct storage *s, const char *key, const char *value)
 
 /* ---- the conformance suite ---- */
 
+/* The fixture of a suite test; skips when its backend is not available. */
+static struct fixture *suite(void **state)
+{
+	struct fixture *f = *state;
+
+	if (f->s == NULL)
+		skip();
+	return f;
+}
+
 static void test_put_get_overwrite_delete(void **state)
 {
-	struct storage *s = ((struct fixture *)*state)->s;
+	struct storage *s = suite(state)->s;
 
 	assert_missing(s, "missing");
 	put_str(s, "greeting", "hello");
@@ -226,7 +328,7 @@ static void test_put_get_overwrite_delete(void **state)
 
 static void test_get_appends(void **state)
 {
-	struct storage *s = ((struct fixture *)*state)->s;
+	struct storage *s = suite(state)->s;
 	struct buf out = BUF_INIT;
 	bool found = false;
 
@@ -240,7 +342,7 @@ static void test_get_appends(void **state)
 
 static void test_binary_values(void **state)
 {
-	struct storage *s = ((struct fixture *)*state)->s;
+	struct storage *s = suite(state)->s;
 	static const uint8_t nuls[] = {0, 'a', 0, 0xff, 0, 0x80, 0};
 	uint8_t *big;
 	size_t i, big_len = (size_t)1 << 20;
@@ -263,7 +365,7 @@ static void test_binary_values(void **state)
 
 static void test_list(void **state)
 {
-	struct storage *s = ((struct fixture *)*state)->s;
+	struct storage *s = suite(state)->s;
 	static const char *const keys[] = {
 	    "b", "a/x", "a/y/z", "a/y/w", "c/d/e/f", "a-b",
 	    "a", "aa",  "a.txt", "a0",    "d/é/x",   "d/éa",
@@ -295,7 +397,7 @@ static void test_list(void **state)
 
 static void test_list_big_subtree(void **state)
 {
-	struct storage *s = ((struct fixture *)*state)->s;
+	struct storage *s = suite(state)->s;
 	struct storage_op ops[500];
 	char keys[500][32];
 	size_t i;
@@ -318,7 +420,7 @@ static void test_list_big_subtree(void **state)
 
 static void test_list_bad_prefix(void **state)
 {
-	struct storage *s = ((struct fixture *)*state)->s;
+	struct storage *s = suite(state)->s;
 	json_t *keys = NULL;
 
 	assert_int_equal(storage_list(s, "a", &keys), ERR_INVALID);
@@ -329,7 +431,7 @@ static void test_list_bad_prefix(void **state)
 
 static void test_commit_all(void **state)
 {
-	struct storage *s = ((struct fixture *)*state)->s;
+	struct storage *s = suite(state)->s;
 	struct storage_op ops[] = {
 	    {STORAGE_PUT, "x", (const uint8_t *)"1", 1},
 	    {STORAGE_PUT, "y/z", (const uint8_t *)"2", 1},
@@ -347,7 +449,7 @@ static void test_commit_all(void **state)
 
 static void test_commit_atomic(void **state)
 {
-	struct fixture *f = *state;
+	struct fixture *f = suite(state);
 	char *long_key = malloc(f->max_key + 2);
 	struct storage_op ops[] = {
 	    {STORAGE_PUT, "new", (const uint8_t *)"x", 1},
@@ -375,7 +477,7 @@ static void test_commit_atomic(void **state)
 
 static void test_limits(void **state)
 {
-	struct fixture *f = *state;
+	struct fixture *f = suite(state);
 	char *key = malloc(f->max_key + 2);
 	static const uint8_t v[] = "v";
 	uint8_t *huge;
@@ -446,7 +548,7 @@ static void *writer_main(void *arg)
 
 static void test_concurrency(void **state)
 {
-	struct storage *s = ((struct fixture *)*state)->s;
+	struct storage *s = suite(state)->s;
 	struct writer w[WRITERS];
 	pthread_t th[WRITERS];
 	char key[64], value[64];
@@ -756,6 +858,249 @@ static void test_sqlite_integrity_wrong_backend(void **state)
 	storage_free(s);
 }
 
+/* ---- postgresql specifics ---- */
+
+static void assert_pg_config_error(json_t *config, const char *want)
+{
+	struct storage *s = (struct storage *)1;
+	char errmsg[256] = "";
+
+	assert_int_equal(
+	    storage_open("postgresql", config, &s, errmsg, sizeof(errmsg)),
+	    ERR_INVALID);
+	assert_null(s);
+	if (strstr(errmsg, want) == NULL)
+		fail_msg("error \"%s\" does not mention \"%s\"", errmsg, want);
+	json_decref(config);
+}
+
+/* Checked before any connection, so no database is needed. */
+static void test_pg_config_errors(void **state)
+{
+	const char *url = "postgresql://nobody@127.0.0.1:1/x";
+
+	(void)state;
+	assert_pg_config_error(NULL, "\"connection_url\"");
+	assert_pg_config_error(json_pack("{s:s}", "connection_url", ""),
+	                       "\"connection_url\"");
+	assert_pg_config_error(
+	    json_pack("{s:s, s:s}", "connection_url", url, "table", "a;drop"),
+	    "\"table\"");
+	assert_pg_config_error(
+	    json_pack("{s:s, s:s}", "connection_url", url, "table", "1abc"),
+	    "\"table\"");
+	assert_pg_config_error(
+	    json_pack("{s:s, s:s}", "connection_url", url, "ha_table", "x\"y"),
+	    "\"ha_table\"");
+	assert_pg_config_error(json_pack("{s:s, s:s, s:s}", "connection_url",
+	                                 url, "table", "same", "ha_table",
+	                                 "same"),
+	                       "must differ");
+	assert_pg_config_error(
+	    json_pack("{s:s, s:s}", "connection_url", url, "ha_enabled", "yes"),
+	    "\"ha_enabled\"");
+	assert_pg_config_error(
+	    json_pack("{s:s, s:s}", "connection_url", url, "max_parallel", "0"),
+	    "\"max_parallel\"");
+	assert_pg_config_error(json_pack("{s:s, s:s}", "connection_url", url,
+	                                 "max_parallel", "9999999999999"),
+	                       "\"max_parallel\"");
+	assert_pg_config_error(json_pack("{s:s, s:s}", "connection_url", url,
+	                                 "connect_timeout", "5s"),
+	                       "\"connect_timeout\"");
+	assert_pg_config_error(
+	    json_pack("{s:s, s:s}", "connection_url", url, "ha_lock_ttl", "1"),
+	    "\"ha_lock_ttl\"");
+}
+
+/* Nothing listens on port 1: a clean, quick ERR_UNAVAILABLE. */
+static void test_pg_unreachable(void **state)
+{
+	struct storage *s = (struct storage *)1;
+	char errmsg[256] = "";
+	json_t *config =
+	    json_pack("{s:s, s:s}", "connection_url",
+	              "postgresql://nobody@127.0.0.1:1/x?sslmode=disable",
+	              "connect_timeout", "2");
+	time_t start = time(NULL);
+
+	(void)state;
+	assert_int_equal(
+	    storage_open("postgresql", config, &s, errmsg, sizeof(errmsg)),
+	    ERR_UNAVAILABLE);
+	assert_null(s);
+	assert_non_null(strstr(errmsg, "cannot connect"));
+	assert_true(time(NULL) - start <= 3);
+	json_decref(config);
+}
+
+static void test_pg_reopen_keeps_data(void **state)
+{
+	struct storage *s = NULL;
+	char table[64], errmsg[256] = "";
+
+	(void)state;
+	if (pg_url() == NULL)
+		skip();
+	pg_table_name(table, sizeof(table));
+	assert_int_equal(open_pg(table, "false", &s, errmsg, sizeof(errmsg)),
+	                 ERR_OK);
+	put_str(s, "a/b", "kept");
+	storage_free(s);
+
+	/* A second open finds the table and leaves it as it was. */
+	assert_int_equal(open_pg(table, "false", &s, errmsg, sizeof(errmsg)),
+	                 ERR_OK);
+	assert_value(s, "a/b", "kept", 4);
+	assert_list(s, "", "[\"a/\"]");
+	storage_free(s);
+	pg_drop(table);
+}
+
+/*
+ * Every server connection of this backend is killed behind its back, as a
+ * database restart would: the next calls reconnect on their own.
+ */
+static void test_pg_reconnects(void **state)
+{
+	struct storage *s = NULL;
+	char table[64], errmsg[256] = "";
+	int i;
+
+	(void)state;
+	if (pg_url() == NULL)
+		skip();
+	pg_table_name(table, sizeof(table));
+	assert_int_equal(open_pg(table, "false", &s, errmsg, sizeof(errmsg)),
+	                 ERR_OK);
+	put_str(s, "before", "v");
+	pg_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+	       "WHERE application_name = 'coffer'");
+
+	/* Reads and writes both find their way back, and nothing is lost. */
+	assert_value(s, "before", "v", 1);
+	pg_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+	       "WHERE application_name = 'coffer'");
+	put_str(s, "after", "w");
+	for (i = 0; i < 3; i++)
+		assert_value(s, "after", "w", 1);
+	assert_list(s, "", "[\"after\", \"before\"]");
+	storage_free(s);
+	pg_drop(table);
+}
+
+static void pg_open_two(const char *table, struct storage **a,
+                        struct storage **b)
+{
+	char errmsg[256] = "";
+
+	assert_int_equal(open_pg(table, "true", a, errmsg, sizeof(errmsg)),
+	                 ERR_OK);
+	assert_int_equal(open_pg(table, "true", b, errmsg, sizeof(errmsg)),
+	                 ERR_OK);
+	assert_true(postgres_ha_enabled(*a));
+	assert_int_equal(postgres_ha_ttl_ms(*a), 2000);
+}
+
+static void assert_leader(struct storage *s, bool found, bool self,
+                          const char *value)
+{
+	struct buf v = BUF_INIT;
+	bool f = !found, me = !self;
+
+	assert_int_equal(postgres_ha_leader(s, &v, &f, &me), ERR_OK);
+	assert_int_equal(f, found);
+	assert_int_equal(me, self);
+	if (found)
+		assert_string_equal(buf_str(&v), value);
+	buf_release(&v);
+}
+
+/* Two servers on one database: one lock, handed over only when free. */
+static void test_pg_ha_lock(void **state)
+{
+	struct storage *a = NULL, *b = NULL;
+	char table[64];
+	bool held = false;
+
+	(void)state;
+	if (pg_url() == NULL)
+		skip();
+	pg_table_name(table, sizeof(table));
+	pg_open_two(table, &a, &b);
+
+	assert_leader(a, false, false, NULL);
+	assert_int_equal(postgres_ha_acquire(a, "http://a", &held), ERR_OK);
+	assert_true(held);
+	assert_int_equal(postgres_ha_acquire(b, "http://b", &held), ERR_OK);
+	assert_false(held);
+	assert_leader(b, true, false, "http://a");
+	assert_leader(a, true, true, "http://a");
+
+	/* Renewal keeps it; release frees it for the other at once. */
+	assert_int_equal(postgres_ha_acquire(a, "http://a", &held), ERR_OK);
+	assert_true(held);
+	assert_int_equal(postgres_ha_release(a), ERR_OK);
+	assert_int_equal(postgres_ha_acquire(b, "http://b", &held), ERR_OK);
+	assert_true(held);
+	assert_int_equal(postgres_ha_acquire(a, "http://a", &held), ERR_OK);
+	assert_false(held);
+
+	/* An unrenewed lock expires after its TTL and can be taken. */
+	sleep(3);
+	assert_leader(a, false, false, NULL);
+	assert_int_equal(postgres_ha_acquire(a, "http://a", &held), ERR_OK);
+	assert_true(held);
+	assert_int_equal(postgres_ha_acquire(b, "http://b", &held), ERR_OK);
+	assert_false(held);
+	storage_free(a);
+	storage_free(b);
+	pg_drop(table);
+}
+
+/* A fenced backend writes only while it holds the lock. */
+static void test_pg_ha_fencing(void **state)
+{
+	struct storage *a = NULL, *b = NULL;
+	char table[64], sql[256];
+	bool held = false;
+
+	(void)state;
+	if (pg_url() == NULL)
+		skip();
+	pg_table_name(table, sizeof(table));
+	pg_open_two(table, &a, &b);
+	postgres_ha_fence(a);
+	postgres_ha_fence(b);
+
+	assert_int_equal(postgres_ha_acquire(a, "http://a", &held), ERR_OK);
+	assert_true(held);
+	put_str(a, "k", "from a");
+	assert_false(postgres_ha_fence_tripped(a));
+
+	/* The standby cannot write, and learns why. */
+	assert_int_equal(storage_put(b, "k", (const uint8_t *)"b", 1),
+	                 ERR_UNAVAILABLE);
+	assert_true(postgres_ha_fence_tripped(b));
+	assert_false(postgres_ha_fence_tripped(b));
+
+	/* Someone takes the row by hand: a's next write is refused. */
+	snprintf(sql, sizeof(sql),
+	         "UPDATE %s_ha SET ha_identity = 'thief', valid_until = now() "
+	         "+ interval '1 hour'",
+	         table);
+	pg_sql(sql);
+	assert_int_equal(storage_put(a, "k", (const uint8_t *)"late", 4),
+	                 ERR_UNAVAILABLE);
+	assert_true(postgres_ha_fence_tripped(a));
+	assert_value(a, "k", "from a", 6);
+	assert_int_equal(postgres_ha_acquire(a, "http://a", &held), ERR_OK);
+	assert_false(held);
+	storage_free(a);
+	storage_free(b);
+	pg_drop(table);
+}
+
 /* ---- views ---- */
 
 static void test_view_isolation(void **state)
@@ -839,6 +1184,8 @@ int main(void)
 	    CONFORMANCE(setup_view_inmem),
 	    CONFORMANCE(setup_sqlite),
 	    CONFORMANCE(setup_view_sqlite),
+	    CONFORMANCE(setup_pg),
+	    CONFORMANCE(setup_view_pg),
 	    cmocka_unit_test(test_unknown_type),
 	    cmocka_unit_test(test_sqlite_reopen_keeps_data),
 	    cmocka_unit_test(test_sqlite_second_open_refused),
@@ -848,6 +1195,12 @@ int main(void)
 	    cmocka_unit_test(test_sqlite_write_failure_recovers),
 	    cmocka_unit_test(test_sqlite_integrity_detects_damage),
 	    cmocka_unit_test(test_sqlite_integrity_wrong_backend),
+	    cmocka_unit_test(test_pg_config_errors),
+	    cmocka_unit_test(test_pg_unreachable),
+	    cmocka_unit_test(test_pg_reopen_keeps_data),
+	    cmocka_unit_test(test_pg_reconnects),
+	    cmocka_unit_test(test_pg_ha_lock),
+	    cmocka_unit_test(test_pg_ha_fencing),
 	    cmocka_unit_test(test_view_isolation),
 	    cmocka_unit_test(test_view_bad_prefix),
 	};
