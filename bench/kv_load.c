@@ -14,6 +14,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -71,7 +72,10 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* Reads one reply; returns its status code, or -1. */
+/*
+ * Reads one reply; returns its status code, or -1 with errno set (0 when
+ * the server closed the connection or sent something unreadable).
+ */
 static int read_reply(int fd, char *buf, size_t cap)
 {
 	size_t have = 0, head, want;
@@ -87,12 +91,14 @@ static int read_reply(int fd, char *buf, size_t cap)
 			break;
 		if (have + 1 >= cap)
 			return -1;
+		errno = 0;
 		r = read(fd, buf + have, cap - 1 - have);
 		if (r <= 0)
 			return -1;
 		have += (size_t)r;
 	}
 	head = (size_t)(end - buf) + 4;
+	errno = 0;
 	if (sscanf(buf, "HTTP/1.1 %d", &status) != 1)
 		return -1;
 	cl = strstr(buf, "Content-Length:");
@@ -100,7 +106,10 @@ static int read_reply(int fd, char *buf, size_t cap)
 	if (want > cap - 1 - head)
 		return -1;
 	while (have < head + want) {
-		ssize_t r = read(fd, buf + have, head + want - have);
+		ssize_t r;
+
+		errno = 0;
+		r = read(fd, buf + have, head + want - have);
 		if (r <= 0)
 			return -1;
 		have += (size_t)r;
@@ -132,9 +141,16 @@ static void *load(void *arg)
 		    write_all(fd, req, (size_t)n) != 0)
 			break;
 		status = read_reply(fd, reply, sizeof(reply));
+		if (status < 0) {
+			fprintf(stderr, "kv_load: %s%ld: %s\n", j->prefix, i,
+			        errno == EAGAIN ? "no reply within 30 s"
+			        : errno         ? strerror(errno)
+			                : "connection closed or bad reply");
+			break;
+		}
 		if (status != 200 && status != 204) {
-			fprintf(stderr, "kv_load: %s%ld: status %d\n",
-			        j->prefix, i, status);
+			fprintf(stderr, "kv_load: %s%ld: status %d: %.200s\n",
+			        j->prefix, i, status, reply);
 			break;
 		}
 		j->done++;

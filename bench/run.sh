@@ -117,7 +117,10 @@ wrk_run() {
 		for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
 		print f["rps"], f["p50_us"], f["p99_us"], f["errors"] }' \
 		"$DIR/wrk.out")
-	[ -n "$RESULT" ] || die "wrk printed no result; see $DIR/wrk.out"
+	if [ -z "$RESULT" ]; then
+		server_state
+		die "wrk printed no result; see $DIR/wrk.out"
+	fi
 }
 
 # h2load at a fixed total RATE over CONNS connections for MEASURE seconds
@@ -236,6 +239,18 @@ CONF
 	done
 }
 
+# Says whether the server is still there, after something failed.
+server_state() {
+	local rc=0
+	if kill -0 "$COFFER_PID" 2>/dev/null; then
+		log "coffer (pid $COFFER_PID) is still running"
+	else
+		wait "$COFFER_PID" || rc=$?
+		log "coffer (pid $COFFER_PID) has exited with status $rc"
+		COFFER_PID=""
+	fi
+}
+
 # Saves one real Coffer response body for nginx to serve, byte for byte.
 capture() {
 	local path=$1 file=$2
@@ -246,9 +261,11 @@ capture() {
 load_secrets() {
 	local first=$1 count=$2
 	log "writing $count secrets (app-$first..) through the API"
-	run_child taskset -c "$LOAD_CPU" "$HELPERS/kv_load" "$COFFER_PORT" \
-		"$TOKEN" secret app- "$first" "$count" 16 >/dev/null ||
+	if ! run_child taskset -c "$LOAD_CPU" "$HELPERS/kv_load" "$COFFER_PORT" \
+		"$TOKEN" secret app- "$first" "$count" 16 >/dev/null; then
+		server_state
 		die "loading secrets failed; see $DIR/coffer.log"
+	fi
 }
 
 # One workload: ROUNDS x (baseline on nginx, subject on coffer) with wrk.
