@@ -4,12 +4,15 @@
 #   make check   install what is missing, build, run every test, also
 #                under AddressSanitizer and UndefinedBehaviorSanitizer
 #   make fuzz    build the libFuzzer targets and run each for a while
+#   make bench   build a Release server in build-bench/ and run bench/run.sh
+#                (FULL=1 adds the 1M-secret rows; see bench/README.md)
 
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
+FULL ?= 0
 
 .PHONY: all build deps test-deps run dev check test test-asan fuzz fuzz-smoke \
-	clean
+	clean bench
 
 all: build
 
@@ -59,6 +62,17 @@ fuzz: test-deps
 		$$f -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus-$$name \
 			tests/fuzz/corpus/$${name#fuzz_} || exit 1; \
 	done
+
+# Not part of check or CI: numbers depend on the machine and what else runs
+# on it. -O2 rather than CMake's -O3: GCC 12 at -O3 reports a false
+# format-truncation in src/cli/cli.c, which -Werror turns into a failure;
+# -g costs nothing at run time and lets perf name the hot functions.
+bench: deps
+	sh bench/setup.sh
+	cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release \
+		"-DCMAKE_C_FLAGS_RELEASE=-O2 -g -DNDEBUG" >/dev/null
+	cmake --build build-bench -j $(JOBS) --target coffer
+	FULL=$(FULL) bash bench/run.sh
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -1,0 +1,274 @@
+#!/usr/bin/env python3
+"""Turns bench/run.sh's measurements into the table and the JSON record.
+
+Reads DIR/measurements.tsv (one line per run: row, role, round, rate,
+p50_us, p99_us, errors, peak RSS in KiB), takes the median of each row's
+rounds, compares subject to baseline, prints the table on stdout and
+writes RESULTS/<date>.json and .txt plus RESULTS/latest.json and
+latest.txt. Which rows exist, their baselines and their targets are
+defined here, in ROWS.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+
+MIB = 1024
+
+# kind "rate": ratio = median(subject rate) / median(baseline rate), met
+#   when ratio >= target.
+# kind "p99": ratio = median(subject p99) / median(baseline p99), met when
+#   ratio <= target (or, with "abs_p99_us", when the p99 is under it).
+# kind "rss": no ratio; met when the server's peak RSS < target MiB.
+ROWS = [
+    {"id": "w1", "name": "W1 KV v2 read, 10k secrets, c={c}",
+     "kind": "rate", "baseline": ("w1", "baseline", "nginx, same body"),
+     "target": 0.50, "target_text": ">= 0.50 x nginx"},
+    {"id": "w1-fixed", "name": "W1 at half its rate, paced (h2load), c={c}",
+     "kind": "p99", "baseline": ("w1-fixed", "baseline", "nginx, same rate"),
+     "abs_p99_us": 2000, "target_text": "p99 <= 2 ms"},
+    {"id": "spread", "name": "KV v2 read, 100k secrets, c={c}",
+     "kind": "rate", "baseline": ("spread", "baseline", "nginx, same body"),
+     "target": 0.50, "target_text": ">= 0.50 x nginx"},
+    {"id": "lookup", "name": "auth/token/lookup-self, c={c}",
+     "kind": "rate", "baseline": ("lookup", "baseline", "nginx, same body"),
+     "target": 0.50, "target_text": ">= 0.50 x nginx"},
+    {"id": "w2-c1", "name": "W2 KV v2 durable write, c=1",
+     "kind": "rate", "baseline": ("w2-raw", "baseline", "raw SQLite, 1 writer"),
+     "target": 0.70, "target_text": ">= 0.70 x raw"},
+    {"id": "w2-c64", "name": "W2 KV v2 durable write, c={c}",
+     "kind": "rate", "baseline": ("w2-raw", "baseline", "raw SQLite, 1 writer"),
+     "target": 2.0, "target_text": ">= 2.0 x raw c=1"},
+    {"id": "m1-read", "name": "KV v2 read, 1M secrets, c={c}",
+     "kind": "p99", "baseline": ("w1", "subject", "W1"),
+     "target": 1.25, "target_text": "p99 <= 1.25 x W1", "full": True},
+    {"id": "m1-rss", "name": "Server peak RSS with 1M secrets",
+     "kind": "rss", "source": "m1-read", "target": 100,
+     "target_text": "< 100 MiB", "full": True},
+]
+
+
+def load(path):
+    runs = {}
+    with open(path) as f:
+        for line in f:
+            row, role, rnd, rate, p50, p99, err, rss = line.split("\t")
+            runs.setdefault((row, role), []).append({
+                "round": int(rnd), "rate": float(rate), "p50_us": int(p50),
+                "p99_us": int(p99), "errors": int(err),
+                "rss_kib": int(rss)})
+    return runs
+
+
+def summarise(runs):
+    if not runs:
+        return None
+    return {
+        "rate": statistics.median(r["rate"] for r in runs),
+        "p50_us": statistics.median(r["p50_us"] for r in runs),
+        "p99_us": statistics.median(r["p99_us"] for r in runs),
+        "errors": sum(r["errors"] for r in runs),
+        "peak_rss_kib": max(r["rss_kib"] for r in runs),
+        "runs": runs,
+    }
+
+
+def evaluate(spec, runs):
+    if spec["kind"] == "rss":
+        subj = summarise(runs.get((spec["source"], "subject"), []))
+        if subj is None:
+            return None
+        mib = subj["peak_rss_kib"] / MIB
+        return {"subject": subj, "baseline": None, "ratio": None,
+                "met": mib < spec["target"]}
+    subj = summarise(runs.get((spec["id"], "subject"), []))
+    brow, brole, _ = spec["baseline"]
+    base = summarise(runs.get((brow, brole), []))
+    if subj is None or base is None:
+        return None
+    if spec["kind"] == "rate":
+        ratio = subj["rate"] / base["rate"] if base["rate"] else None
+        met = ratio is not None and ratio >= spec["target"]
+    else:
+        ratio = (subj["p99_us"] / base["p99_us"]
+                 if base["p99_us"] else None)
+        if "abs_p99_us" in spec:
+            met = subj["p99_us"] <= spec["abs_p99_us"]
+        else:
+            met = ratio is not None and ratio <= spec["target"]
+    if subj["errors"]:
+        met = False
+    return {"subject": subj, "baseline": base, "ratio": ratio, "met": met}
+
+
+def fmt_rate(x):
+    return f"{x / 1000:.1f}k/s" if x >= 10000 else f"{x:.0f}/s"
+
+
+def fmt_us(us):
+    return f"{us / 1000:.2f} ms" if us >= 1000 else f"{us:.0f} us"
+
+
+def fmt_row(spec, res, conns):
+    name = spec["name"].format(c=conns)
+    if res is None:
+        return [name, "-", "-", "-", "-", "not run", "-",
+                spec["target_text"], "-"]
+    s, b = res["subject"], res["baseline"]
+    rss = f"{s['peak_rss_kib'] / MIB:.1f} MiB"
+    if spec["kind"] == "rss":
+        return [name, "-", "-", "-", rss, "-", "-", spec["target_text"],
+                "yes" if res["met"] else "NO"]
+    bname = spec["baseline"][2]
+    if spec["kind"] == "rate":
+        btxt = f"{bname} {fmt_rate(b['rate'])}"
+    else:
+        btxt = f"{bname} p99 {fmt_us(b['p99_us'])}"
+    ratio = "-" if res["ratio"] is None else f"{res['ratio']:.2f}"
+    met = "yes" if res["met"] else "NO"
+    if s["errors"]:
+        met += f" ({s['errors']} errors)"
+    return [name, fmt_rate(s["rate"]), fmt_us(s["p50_us"]),
+            fmt_us(s["p99_us"]), rss, btxt, ratio, spec["target_text"], met]
+
+
+def table(lines):
+    head = ["workload", "rate", "p50", "p99", "peak RSS", "baseline",
+            "ratio", "target", "met"]
+    rows = [head] + lines
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    out = []
+    for n, r in enumerate(rows):
+        out.append("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+        if n == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return "\n".join(out)
+
+
+def dpkg_version(pkg):
+    try:
+        out = subprocess.run(["dpkg-query", "-W", "-f=${Version}", pkg],
+                             capture_output=True, text=True, check=False)
+        return out.stdout.strip() or None
+    except OSError:
+        return None
+
+
+def machine():
+    model = None
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    pkgs = ["nginx-light", "wrk", "nghttp2-client", "libsqlite3-0",
+            "openssl", "libssl3", "libjansson4", "libevent-2.1-7", "gcc"]
+    return {
+        "nproc": os.cpu_count(),
+        "cpu_model": model,
+        "kernel": platform.release(),
+        "memory_kib": meminfo_total(),
+        "packages": {p: dpkg_version(p) for p in pkgs},
+    }
+
+
+def meminfo_total():
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1])
+    return None
+
+
+def git_commit(root):
+    out = subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"],
+                         capture_output=True, text=True, check=False)
+    return out.stdout.strip() or None
+
+
+def read(path):
+    try:
+        with open(path) as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    for opt in ["dir", "results", "keys"]:
+        ap.add_argument("--" + opt, required=True)
+    for opt in ["warmup", "measure", "rounds", "conns", "full",
+                "server-cpu", "load-cpu"]:
+        ap.add_argument("--" + opt, type=float, required=True)
+    a = ap.parse_args()
+    conns = int(a.conns)
+
+    runs = load(os.path.join(a.dir, "measurements.tsv"))
+    now = datetime.datetime.now(datetime.timezone.utc)
+    facts = machine()
+    results, lines = [], []
+    for spec in ROWS:
+        if spec.get("full") and not a.full:
+            continue
+        res = evaluate(spec, runs)
+        lines.append(fmt_row(spec, res, conns))
+        entry = {"id": spec["id"], "workload": spec["name"].format(c=conns),
+                 "target": spec["target_text"]}
+        if res is not None:
+            entry.update({"ratio": res["ratio"], "met": res["met"],
+                          "subject": res["subject"],
+                          "baseline": res["baseline"],
+                          "baseline_name": spec.get("baseline",
+                                                    (None, None, None))[2]})
+        results.append(entry)
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    fixed = read(os.path.join(a.dir, "fixed_rate"))
+    header = (
+        f"Coffer benchmark, {now:%Y-%m-%d %H:%M} UTC, commit "
+        f"{git_commit(root)}\n"
+        f"machine: {facts['nproc']} cores, {facts['cpu_model']}, "
+        f"Linux {facts['kernel']}; load average before/after: "
+        f"{read(os.path.join(a.dir, 'loadavg.start'))} / "
+        f"{read(os.path.join(a.dir, 'loadavg.end'))}\n"
+        f"server and baseline pinned to CPU {int(a.server_cpu)}, load "
+        f"generator to CPU {int(a.load_cpu)}; {int(a.rounds)} interleaved "
+        f"rounds of {a.warmup:g} s warm-up + {a.measure:g} s, medians"
+        + (f"; paced rate {fixed} req/s" if fixed else "") + "\n")
+    text = header + "\n" + table(lines) + "\n"
+    print(text, end="")
+
+    record = {
+        "date": now.isoformat(timespec="seconds"),
+        "commit": git_commit(root),
+        "machine": facts,
+        "loadavg": {"start": read(os.path.join(a.dir, "loadavg.start")),
+                    "end": read(os.path.join(a.dir, "loadavg.end"))},
+        "settings": {"warmup_s": a.warmup, "measure_s": a.measure,
+                     "rounds": int(a.rounds), "connections": conns,
+                     "full": bool(a.full), "keys": a.keys,
+                     "server_cpu": int(a.server_cpu),
+                     "load_cpu": int(a.load_cpu),
+                     "paced_rate": int(fixed) if fixed else None},
+        "rows": results,
+        "table": text,
+    }
+    os.makedirs(a.results, exist_ok=True)
+    stamp = f"{now:%Y-%m-%dT%H%M%SZ}"
+    for name in [stamp, "latest"]:
+        with open(os.path.join(a.results, name + ".json"), "w") as f:
+            json.dump(record, f, indent=2)
+            f.write("\n")
+        with open(os.path.join(a.results, name + ".txt"), "w") as f:
+            f.write(text)
+    print(f"\nwritten: bench/results/{stamp}.json (and latest.json, "
+          "latest.txt)")
+
+
+if __name__ == "__main__":
+    main()

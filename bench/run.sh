@@ -1,0 +1,396 @@
+#!/usr/bin/env bash
+# bench/run.sh - Coffer's benchmark: every workload that can be measured
+# today against a baseline measured in the same run, one table out.
+#
+# `make bench` builds build-bench/coffer (Release) and calls this. It
+# starts a Coffer server on SQLite and an nginx on loopback, both pinned to
+# SERVER_CPU, drives them with wrk/h2load pinned to LOAD_CPU, interleaves
+# baseline and subject ROUNDS times, and hands the measurements to
+# bench/report.py, which prints the table and writes
+# bench/results/<date>.json and .txt (and latest.json/latest.txt).
+#
+# Settings (environment):
+#   WARMUP=2 MEASURE=8   seconds per run: warm-up (discarded), measured
+#   ROUNDS=3             baseline/subject pairs per workload
+#   CONNS=64             connections for the c=64 rows
+#   FULL=1               also the 1M-secret rows (adds ~5-10 minutes)
+#   SERVER_CPU=1 LOAD_CPU=0
+#   COFFER_PORT=18431 NGINX_PORT=18432
+#   BENCH_BIN=build-bench/coffer  BENCH_DIR=build-bench/bench-run
+#   BENCH_KEEP=1         keep the databases in BENCH_DIR afterwards
+#
+# Only 127.0.0.1 is ever contacted; every load loop is bounded by time
+# (wrk/h2load -d) or by count (kv_load); every process started here is
+# killed on exit, whatever the exit.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+WARMUP=${WARMUP:-2}
+MEASURE=${MEASURE:-8}
+ROUNDS=${ROUNDS:-3}
+CONNS=${CONNS:-64}
+FULL=${FULL:-0}
+SERVER_CPU=${SERVER_CPU:-1}
+LOAD_CPU=${LOAD_CPU:-0}
+COFFER_PORT=${COFFER_PORT:-18431}
+NGINX_PORT=${NGINX_PORT:-18432}
+BIN=${BENCH_BIN:-$ROOT/build-bench/coffer}
+DIR=${BENCH_DIR:-$ROOT/build-bench/bench-run}
+LIB=$ROOT/bench/lib
+HELPERS=$ROOT/build-bench
+W1_KEYS=10000
+SPREAD_KEYS=100000
+BIG_KEYS=1000000
+
+COFFER_PID=""
+NGINX_PID=""
+CHILD_PID=""
+
+log() { printf '== %s\n' "$*" >&2; }
+die() {
+	printf 'bench: %s\n' "$*" >&2
+	exit 1
+}
+
+# Kills what this script started, by pid; runs on every exit.
+cleanup() {
+	local pid
+	trap - EXIT INT TERM
+	for pid in $CHILD_PID $NGINX_PID $COFFER_PID; do
+		kill "$pid" 2>/dev/null || true
+	done
+	for pid in $CHILD_PID $NGINX_PID $COFFER_PID; do
+		wait "$pid" 2>/dev/null || true
+	done
+	if [ "${BENCH_KEEP:-0}" != 1 ]; then
+		rm -f "$DIR"/coffer.db* "$DIR"/raw.db*
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Runs a command in the background and waits for it, so that the trap can
+# kill it if the script is interrupted.
+run_child() {
+	local rc=0
+	"$@" &
+	CHILD_PID=$!
+	wait "$CHILD_PID" || rc=$?
+	CHILD_PID=""
+	return $rc
+}
+
+port_free() {
+	! ss -ltnH "sport = :$1" 2>/dev/null | grep -q .
+}
+
+# Peak resident set (VmHWM) of a process, in KiB.
+hwm_kib() {
+	awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"
+}
+
+# record ROW ROLE ROUND "RPS P50_US P99_US ERRORS" RSS_KIB: one line per
+# run in measurements.tsv, which bench/report.py reads.
+record() {
+	printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$(printf '%s' "$4" |
+		tr ' ' '\t')" "$5" >>"$DIR/measurements.tsv"
+}
+
+median() {
+	sort -n | awk '{ v[NR] = $1 }
+		END { if (NR % 2) print v[(NR + 1) / 2];
+		      else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# wrk against URL with SCRIPT and CONNS connections: a warm-up run, then
+# the measured one. Sets RESULT to "rps p50_us p99_us errors". (Results go
+# through a variable, not $(...), so that wrk runs as this shell's child
+# and the exit trap can kill it.)
+wrk_run() {
+	local script=$1 url=$2 conns=$3
+	run_child taskset -c "$LOAD_CPU" wrk -t1 -c"$conns" -d"${WARMUP}s" \
+		--timeout 10s -s "$LIB/$script" "$url" >/dev/null
+	run_child taskset -c "$LOAD_CPU" wrk -t1 -c"$conns" -d"${MEASURE}s" \
+		--timeout 10s --latency -s "$LIB/$script" "$url" >"$DIR/wrk.out"
+	RESULT=$(awk '/^BENCH / {
+		for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+		print f["rps"], f["p50_us"], f["p99_us"], f["errors"] }' \
+		"$DIR/wrk.out")
+	if [ -z "$RESULT" ]; then
+		server_state
+		die "wrk printed no result; see $DIR/wrk.out"
+	fi
+}
+
+# h2load at a fixed total RATE over CONNS connections for MEASURE seconds
+# (after WARMUP), latency percentiles from its per-request log. Sets
+# RESULT to "rps p50_us p99_us errors".
+h2load_run() {
+	local url_file=$1 rate=$2 conns=$3 per log=$DIR/h2load.log
+	per=$(((rate + conns - 1) / conns))
+	rm -f "$log"
+	run_child taskset -c "$LOAD_CPU" h2load --h1 -t1 -c"$conns" \
+		--rps="$per" -D "$MEASURE" --warm-up-time="$WARMUP" \
+		-H "X-Vault-Token: $TOKEN" -i "$url_file" --log-file="$log" \
+		>"$DIR/h2load.out"
+	# The log has "start_us<TAB>status<TAB>duration_us" per request.
+	RESULT=$(cut -f2,3 "$log" | sort -t"$(printf '\t')" -k2,2n | awk -F'\t' \
+		-v s="$MEASURE" -v h="$DIR/h2load.out" '
+		{ d[NR] = $2; if ($1 < 200 || $1 > 299) bad++ }
+		END {
+			while ((getline line < h) > 0)
+				if (line ~ /^requests:/) {
+					n = split(line, w, " ")
+					for (i = 1; i < n; i++)
+						if (w[i + 1] ~ /^(failed|errored),?$/)
+							bad += w[i]
+				}
+			if (NR == 0) exit 1
+			printf "%.1f %d %d %d\n", NR / s, d[int(NR * 0.50 + 0.5)],
+				d[int(NR * 0.99 + 0.5)], bad
+		}') || die "h2load logged no request; see $DIR/h2load.out"
+}
+
+# Starts `taskset -c SERVER_CPU coffer server` on SQLite, initialises it
+# with one key share, unseals it and mounts kv-v2 at secret/.
+start_coffer() {
+	cat >"$DIR/coffer.hcl" <<CONF
+storage "sqlite" {
+  path = "$DIR/coffer.db"
+}
+listener "tcp" {
+  address     = "127.0.0.1:$COFFER_PORT"
+  tls_disable = true
+}
+disable_mlock = true
+log_level     = "warn"
+CONF
+	taskset -c "$SERVER_CPU" "$BIN" server -config="$DIR/coffer.hcl" \
+		>"$DIR/coffer.log" 2>&1 &
+	COFFER_PID=$!
+	local tries=0
+	until curl -sf "$COFFER/v1/sys/seal-status" >/dev/null 2>&1; do
+		tries=$((tries + 1))
+		if [ $tries -gt 100 ] || ! kill -0 "$COFFER_PID" 2>/dev/null; then
+			die "coffer did not start; see $DIR/coffer.log"
+		fi
+		sleep 0.1
+	done
+	curl -sf -X PUT -d '{"secret_shares":1,"secret_threshold":1}' \
+		"$COFFER/v1/sys/init" >"$DIR/init.json"
+	chmod 600 "$DIR/init.json"
+	local key
+	key=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["keys"][0])' \
+		<"$DIR/init.json")
+	TOKEN=$(python3 -c \
+		'import json,sys; print(json.load(sys.stdin)["root_token"])' \
+		<"$DIR/init.json")
+	export BENCH_TOKEN=$TOKEN
+	curl -sf -X PUT -d "{\"key\":\"$key\"}" "$COFFER/v1/sys/unseal" \
+		>/dev/null
+	curl -sf -X POST -H "X-Vault-Token: $TOKEN" \
+		-d '{"type":"kv","options":{"version":"2"}}' \
+		"$COFFER/v1/sys/mounts/secret" >/dev/null
+}
+
+# nginx as one process (no master) pinned like the server, serving the
+# captured Coffer bodies at the same paths with the same Content-Type.
+start_nginx() {
+	mkdir -p "$DIR/nginx/html" "$DIR/nginx/tmp"
+	cat >"$DIR/nginx/nginx.conf" <<CONF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $DIR/nginx/nginx.pid;
+error_log $DIR/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    server_tokens off;
+    etag off;
+    keepalive_requests 1000000;
+    keepalive_timeout 120s;
+    types { application/json json; }
+    default_type application/json;
+    client_body_temp_path $DIR/nginx/tmp;
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        root $DIR/nginx/html;
+        add_header Cache-Control no-store;
+        location /v1/secret/data/ { try_files /kv.json =404; }
+        location = /v1/auth/token/lookup-self {
+            try_files /lookup-self.json =404;
+        }
+    }
+}
+CONF
+	taskset -c "$SERVER_CPU" nginx -p "$DIR/nginx" -c "$DIR/nginx/nginx.conf" \
+		-e "$DIR/nginx/error.log" &
+	NGINX_PID=$!
+	local tries=0
+	until curl -sf -o /dev/null -H "X-Vault-Token: $TOKEN" \
+		"$NGINX/v1/secret/data/app-1"; do
+		tries=$((tries + 1))
+		if [ $tries -gt 50 ] || ! kill -0 "$NGINX_PID" 2>/dev/null; then
+			die "nginx did not start; see $DIR/nginx/error.log"
+		fi
+		sleep 0.1
+	done
+}
+
+# Says whether the server is still there, after something failed.
+server_state() {
+	local rc=0
+	if kill -0 "$COFFER_PID" 2>/dev/null; then
+		log "coffer (pid $COFFER_PID) is still running"
+	else
+		wait "$COFFER_PID" || rc=$?
+		log "coffer (pid $COFFER_PID) has exited with status $rc"
+		COFFER_PID=""
+	fi
+}
+
+# Saves one real Coffer response body for nginx to serve, byte for byte.
+capture() {
+	local path=$1 file=$2
+	curl -sf -H "X-Vault-Token: $TOKEN" "$COFFER$path" >"$DIR/nginx/html/$file"
+	[ -s "$DIR/nginx/html/$file" ] || die "empty response from $path"
+}
+
+load_secrets() {
+	local first=$1 count=$2
+	log "writing $count secrets (app-$first..) through the API"
+	if ! run_child taskset -c "$LOAD_CPU" "$HELPERS/kv_load" "$COFFER_PORT" \
+		"$TOKEN" secret app- "$first" "$count" 16 >/dev/null; then
+		server_state
+		die "loading secrets failed; see $DIR/coffer.log"
+	fi
+}
+
+# One workload: ROUNDS x (baseline on nginx, subject on coffer) with wrk.
+read_pairs() {
+	local row=$1 script=$2 path=$3 r v
+	for r in $(seq 1 "$ROUNDS"); do
+		wrk_run "$script" "$NGINX$path" "$CONNS"
+		record "$row" baseline "$r" "$RESULT" "$(hwm_kib "$NGINX_PID")"
+		v=$RESULT
+		wrk_run "$script" "$COFFER$path" "$CONNS"
+		record "$row" subject "$r" "$RESULT" "$(hwm_kib "$COFFER_PID")"
+		log "$row round $r: nginx ${v%% *}, coffer ${RESULT%% *} req/s"
+	done
+}
+
+# Durable writes: the raw SQLite loop, then Coffer at c=1 and c=64.
+write_rounds() {
+	local r raw c1
+	export BENCH_KEYS=$SPREAD_KEYS
+	for r in $(seq 1 "$ROUNDS"); do
+		rm -f "$DIR"/raw.db*
+		run_child taskset -c "$SERVER_CPU" "$HELPERS/sqlite_commit" \
+			"$DIR/raw.db" "$WARMUP" "$MEASURE" >"$DIR/raw.out"
+		raw=$(sed -n 's/^commits_per_s=//p' "$DIR/raw.out")
+		[ -n "$raw" ] || die "sqlite_commit printed no result"
+		record w2-raw baseline "$r" "$raw 0 0 0" 0
+		wrk_run write.lua "$COFFER/" 1
+		record w2-c1 subject "$r" "$RESULT" "$(hwm_kib "$COFFER_PID")"
+		c1=$RESULT
+		wrk_run write.lua "$COFFER/" "$CONNS"
+		record w2-c64 subject "$r" "$RESULT" "$(hwm_kib "$COFFER_PID")"
+		log "w2 round $r: raw $raw/s, coffer c=1 ${c1%% *}/s," \
+			"c=$CONNS ${RESULT%% *}/s"
+	done
+}
+
+# W1 at half the rate Coffer sustained, paced by h2load (no coordinated
+# omission), on both servers.
+fixed_rate_rounds() {
+	local rate r v
+	rate=$(awk -F'\t' '$1 == "w1" && $2 == "subject" { print $4 }' \
+		"$DIR/measurements.tsv" | median)
+	rate=$(awk -v x="$rate" 'BEGIN { printf "%d", x / 2 }')
+	printf '%s\n' "$rate" >"$DIR/fixed_rate"
+	shuf -i 1-"$W1_KEYS" -n 1000 --random-source=/dev/zero |
+		sed "s|^|$COFFER/v1/secret/data/app-|" >"$DIR/uris-coffer"
+	sed "s|$COFFER|$NGINX|" "$DIR/uris-coffer" >"$DIR/uris-nginx"
+	for r in $(seq 1 "$ROUNDS"); do
+		h2load_run "$DIR/uris-nginx" "$rate" "$CONNS"
+		record w1-fixed baseline "$r" "$RESULT" "$(hwm_kib "$NGINX_PID")"
+		v=$RESULT
+		h2load_run "$DIR/uris-coffer" "$rate" "$CONNS"
+		record w1-fixed subject "$r" "$RESULT" "$(hwm_kib "$COFFER_PID")"
+		log "w1-fixed round $r at $rate req/s: p99 nginx" \
+			"$(echo "$v" | cut -d' ' -f3) us, coffer" \
+			"$(echo "$RESULT" | cut -d' ' -f3) us"
+	done
+}
+
+big_rounds() {
+	local r
+	load_secrets $((SPREAD_KEYS + 1)) $((BIG_KEYS - SPREAD_KEYS))
+	export BENCH_KEYS=$BIG_KEYS
+	for r in $(seq 1 "$ROUNDS"); do
+		wrk_run read.lua "$COFFER/" "$CONNS"
+		record m1-read subject "$r" "$RESULT" "$(hwm_kib "$COFFER_PID")"
+		log "m1 round $r: coffer ${RESULT%% *} req/s"
+	done
+}
+
+main() {
+	local tool
+	for tool in wrk h2load nginx taskset curl python3 gcc ss shuf; do
+		command -v "$tool" >/dev/null ||
+			die "$tool is missing: run bench/setup.sh (as root)"
+	done
+	[ -x "$BIN" ] || die "no $BIN: run 'make bench'"
+	[ "$(nproc)" -ge 2 ] || die "needs two cores (server and load pinned apart)"
+	port_free "$COFFER_PORT" || die "port $COFFER_PORT is in use"
+	port_free "$NGINX_PORT" || die "port $NGINX_PORT is in use"
+	COFFER=http://127.0.0.1:$COFFER_PORT
+	NGINX=http://127.0.0.1:$NGINX_PORT
+	export BENCH_LIB=$LIB
+
+	rm -rf "$DIR"
+	mkdir -p "$DIR"
+	chmod 700 "$DIR"
+	cut -d' ' -f1-3 /proc/loadavg >"$DIR/loadavg.start"
+	gcc -O2 -Wall -Wextra -o "$HELPERS/sqlite_commit" \
+		"$ROOT/bench/sqlite_commit.c" -lsqlite3
+	gcc -O2 -Wall -Wextra -pthread -o "$HELPERS/kv_load" \
+		"$ROOT/bench/kv_load.c"
+
+	start_coffer
+	load_secrets 1 "$W1_KEYS"
+	mkdir -p "$DIR/nginx/html"
+	capture /v1/secret/data/app-1 kv.json
+	capture /v1/auth/token/lookup-self lookup-self.json
+	start_nginx
+	: >"$DIR/measurements.tsv"
+
+	log "W1: KV v2 read, $W1_KEYS secrets, c=$CONNS"
+	export BENCH_KEYS=$W1_KEYS
+	read_pairs w1 read.lua /
+	log "W1 at a fixed rate (h2load)"
+	fixed_rate_rounds
+	log "auth/token/lookup-self, c=$CONNS"
+	read_pairs lookup static.lua /v1/auth/token/lookup-self
+	load_secrets $((W1_KEYS + 1)) $((SPREAD_KEYS - W1_KEYS))
+	log "KV v2 read spread over $SPREAD_KEYS secrets, c=$CONNS"
+	export BENCH_KEYS=$SPREAD_KEYS
+	read_pairs spread read.lua /
+	log "W2: durable writes, c=1 and c=$CONNS, vs raw SQLite"
+	write_rounds
+	if [ "$FULL" = 1 ]; then
+		log "1M secrets"
+		big_rounds
+	fi
+	cut -d' ' -f1-3 /proc/loadavg >"$DIR/loadavg.end"
+	hwm_kib "$COFFER_PID" >"$DIR/coffer.hwm"
+
+	python3 "$ROOT/bench/report.py" --dir "$DIR" --results "$ROOT/bench/results" \
+		--warmup "$WARMUP" --measure "$MEASURE" --rounds "$ROUNDS" \
+		--conns "$CONNS" --full "$FULL" --keys "$W1_KEYS,$SPREAD_KEYS,$BIG_KEYS" \
+		--server-cpu "$SERVER_CPU" --load-cpu "$LOAD_CPU"
+}
+
+main "$@"
