@@ -310,7 +310,7 @@ static err_t parse_listener(struct cfg_ctx *c, const struct hcl_block *blk,
 	const size_t n_keys = sizeof(listener_keys) / sizeof(listener_keys[0]);
 	const struct hcl_node *m;
 	unsigned seen = 0;
-	size_t k;
+	size_t k = 0;
 	err_t rc;
 
 	listener_config_defaults(l);
@@ -443,7 +443,7 @@ static err_t parse_top(struct cfg_ctx *c, const struct hcl_node *root,
 	struct top_values tv = {CONFIG_DEFAULT_REQUEST_SIZE, 0};
 	const struct hcl_node *m;
 	unsigned seen = 0;
-	size_t k;
+	size_t k = 0;
 	err_t rc;
 
 	out->default_lease_ttl = CONFIG_DEFAULT_LEASE_TTL;

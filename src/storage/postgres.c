@@ -457,7 +457,7 @@ struct pg_list_args {
 static err_t pg_list_batch(struct pg_conn *pc, struct pg_list_args *a,
                            const char *upper, char *from, bool *done)
 {
-	size_t plen = strlen(a->prefix), len;
+	size_t plen = strlen(a->prefix), len = 0;
 	const char *params[2] = {from, upper};
 	const char *key = NULL;
 	PGresult *r;

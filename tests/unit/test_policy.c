@@ -38,7 +38,7 @@ static struct policy *parse_ok(const char *name, const char *text)
 /* Compiles the NULL-terminated texts as one token's policies. */
 static struct acl *build(const char *const *texts)
 {
-	struct policy *ps[8];
+	struct policy *ps[8] = {0};
 	struct acl *a = NULL;
 	size_t n = 0, i;
 
