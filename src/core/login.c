@@ -117,13 +117,14 @@ err_t core_login(struct mount *m, struct request *req,
 	struct core *c = m->core;
 	struct token_params p;
 	struct token_entry *e = NULL;
-	char *value = NULL, *entity_id = NULL, errmsg[256] = "", path[300];
+	char *value = NULL, *entity_id = NULL, errmsg[256] = "", path[1024];
 	err_t rc;
 
 	/* A method that already failed this request gets no token. */
 	if (resp->err != ERR_OK)
 		return resp->err;
-	snprintf(path, sizeof(path), "%slogin", m->path);
+	/* The path asked, as Vault records it: "auth/userpass/login/bob". */
+	snprintf(path, sizeof(path), "%s", lr->path ? lr->path : req->path);
 	login_params(m, req, lr, path, &p);
 	rc = login_entity(m, req, lr, &entity_id, resp);
 	if (rc != ERR_OK)

@@ -35,6 +35,7 @@ struct login_result {
 	const char *alias_name;
 	json_t *alias_metadata; /* string map or NULL */
 	json_t *bound_cidrs;    /* the token's CIDR blocks, or NULL */
+	const char *path;       /* the token's path; NULL: the request's */
 };
 
 /*

@@ -234,29 +234,14 @@ static err_t login(struct mount *m, struct request *req, struct response *resp)
 	return rc;
 }
 
-static err_t approle_handle(struct mount *m, struct request *req,
-                            struct response *resp)
+/* role/<name>[/<sub>]: rel is what follows "role/". */
+static err_t role_path(struct mount *m, struct request *req, const char *rel,
+                       struct response *resp)
 {
-	const char *rel = req->rel, *slash;
+	const char *slash = strchr(rel, '/');
 	struct buf name = BUF_INIT;
 	err_t rc;
 
-	if (strcmp(rel, "login") == 0) {
-		if (req->op != OP_UPDATE && req->op != OP_CREATE)
-			return response_error(resp, ERR_UNSUPPORTED,
-			                      "unsupported operation");
-		return login(m, req, resp);
-	}
-	if (strcmp(rel, "tidy/secret-id") == 0)
-		return approle_tidy(m, resp);
-	if (strcmp(rel, "role") == 0 || strcmp(rel, "role/") == 0)
-		return approle_role_route(m, req, NULL, "", resp);
-	if (strncmp(rel, "role/", 5) != 0)
-		return response_error(resp, ERR_NOT_FOUND,
-		                      "unsupported path \"%s%s\"", m->path,
-		                      rel);
-	rel += 5;
-	slash = strchr(rel, '/');
 	rc =
 	    buf_append(&name, rel, slash ? (size_t)(slash - rel) : strlen(rel));
 	if (rc == ERR_OK)
@@ -265,6 +250,39 @@ static err_t approle_handle(struct mount *m, struct request *req,
 	else
 		rc = response_error(resp, rc, NULL);
 	buf_release(&name);
+	return rc;
+}
+
+static err_t approle_handle(struct mount *m, struct request *req,
+                            struct response *resp)
+{
+	const char *rel = req->rel;
+	struct buf trimmed = BUF_INIT;
+	bool write = req->op == OP_UPDATE || req->op == OP_CREATE;
+	err_t rc;
+
+	/* "role/web/secret-id/" lists the same folder as without "/". */
+	if (req->op == OP_LIST) {
+		size_t n = strlen(rel);
+		while (n > 0 && rel[n - 1] == '/')
+			n--;
+		if (buf_append(&trimmed, rel, n) != ERR_OK)
+			return response_error(resp, ERR_NOMEM, NULL);
+		rel = buf_str(&trimmed);
+	}
+	if (strcmp(rel, "login") == 0 || strcmp(rel, "tidy/secret-id") == 0)
+		rc = !write          ? response_error(resp, ERR_UNSUPPORTED,
+		                                      "unsupported operation")
+		     : rel[0] == 'l' ? login(m, req, resp)
+		                     : approle_tidy(m, resp);
+	else if (strcmp(rel, "role") == 0 || strcmp(rel, "role/") == 0)
+		rc = approle_role_route(m, req, NULL, "", resp);
+	else if (strncmp(rel, "role/", 5) == 0)
+		rc = role_path(m, req, rel + 5, resp);
+	else
+		rc = response_error(resp, ERR_NOT_FOUND,
+		                    "unsupported path \"%s%s\"", m->path, rel);
+	buf_release(&trimmed);
 	return rc;
 }
 

@@ -194,13 +194,18 @@ static err_t issue(struct mount *m, struct request *req, const char *name,
                    json_t *u, struct response *resp)
 {
 	struct login_result lr;
-	struct buf display = BUF_INIT;
+	struct buf display = BUF_INIT, path = BUF_INIT;
 	json_t *meta = json_pack("{s:s}", "username", name);
 	err_t rc = buf_printf(&display, "userpass-%s", name);
+
+	/* The normalised name, so revoke-prefix finds every login of it. */
+	if (rc == ERR_OK)
+		rc = buf_printf(&path, "%slogin/%s", m->path, name);
 
 	memset(&lr, 0, sizeof(lr));
 	tokenutil_login(u, &lr);
 	lr.display_name = buf_str(&display);
+	lr.path = buf_str(&path);
 	lr.metadata = meta;
 	lr.alias_name = name;
 	lr.alias_metadata = meta;
@@ -212,6 +217,7 @@ static err_t issue(struct mount *m, struct request *req, const char *name,
 		rc = core_login(m, req, &lr, resp);
 	json_decref(meta);
 	buf_release(&display);
+	buf_release(&path);
 	return rc;
 }
 
