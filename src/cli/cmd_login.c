@@ -232,7 +232,8 @@ static int print_auth(json_t *auth)
 			format_duration(json_integer_value(x), d, sizeof(d));
 			rc = buf_append_str(&v, d);
 		} else {
-			rc = command_format_value(x ? x : json_array(), &v);
+			rc = x ? command_format_value(x, &v)
+			       : buf_append_str(&v, "[]");
 		}
 		if (rc == ERR_OK)
 			rc = table_add_kv(&t, rows[i][0], buf_str(&v));
