@@ -21,6 +21,12 @@
  *   group/id/<id>, group/name/<name>              group and name index
  *   group/entity/<entity>/<group>                 direct members
  *   group/parent/<child>/<parent>                 groups in groups
+ *
+ * Known shortcomings: deleting a namespace leaves its identity records
+ * behind (core_namespace_purge does not call in here yet); there are no
+ * external groups, group aliases, entity merges or identity tokens; and
+ * identity_policies reads storage on every request of a token with an
+ * entity (a cache keyed by a change counter would remove that cost).
  */
 #ifndef COFFER_IDENTITY_IDENTITY_H
 #define COFFER_IDENTITY_IDENTITY_H

@@ -15,6 +15,11 @@
  * only ever be found through the role it was made for (CVE-2023-24999),
  * and a role deleted and made again under the same name does not inherit
  * the old secret IDs.
+ *
+ * Known shortcomings: the locks below are per process, which is enough
+ * while one active server serves a storage (the HA design); the single
+ * field endpoints (role/<name>/policies and the like) and the
+ * wrapped_accessor of a wrapped secret-id answer are not there yet.
  */
 #ifndef COFFER_AUTH_APPROLE_APPROLE_INTERNAL_H
 #define COFFER_AUTH_APPROLE_APPROLE_INTERNAL_H

@@ -10,6 +10,9 @@
  * letters lowercased) in one function used at create, login, read and
  * delete, so "Alice", " alice" and "alice" are one user (CVE-2025-6004);
  * other bytes are kept as they are (no Unicode normalisation).
+ *
+ * Known shortcoming: no lockout after repeated failures
+ * (user_lockout_config of sys/auth/<path>/tune) yet.
  */
 #ifndef COFFER_AUTH_USERPASS_USERPASS_H
 #define COFFER_AUTH_USERPASS_USERPASS_H
