@@ -6,7 +6,8 @@
 set -eu
 
 build="build-essential cmake pkg-config libssl-dev libjansson-dev
-libsqlite3-dev libcurl4-openssl-dev libevent-dev libgfshare-dev libpq-dev"
+libsqlite3-dev libcurl4-openssl-dev libevent-dev libgfshare-dev libpq-dev
+libargon2-dev"
 test="$build libcmocka-dev clang libclang-rt-14-dev python3 python3-hvac
 openssl sqlite3 fiu-utils nodejs npm rsyslog postgresql"
 

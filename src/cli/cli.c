@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/cmd_auth.h"
 #include "cli/command.h"
 #include "cli/import.h"
 #include "cli/run.h"
@@ -73,6 +74,10 @@ static const struct cli_command cli_commands[] = {
     {"audit", "enable", cmd_audit_enable, "Enable an audit device"},
     {"audit", "disable", cmd_audit_disable, "Disable an audit device"},
     {"audit", "list", cmd_audit_list, "List the enabled audit devices"},
+    {"login", NULL, cmd_login, "Log in and store the token"},
+    {"auth", "enable", cmd_auth_enable, "Enable an auth method"},
+    {"auth", "disable", cmd_auth_disable, "Disable an auth method"},
+    {"auth", "list", cmd_auth_list, "List the enabled auth methods"},
 };
 
 #define CLI_NCOMMANDS (sizeof(cli_commands) / sizeof(cli_commands[0]))

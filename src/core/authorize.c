@@ -10,6 +10,7 @@
 
 #include "base/buf.h"
 #include "core/core_internal.h"
+#include "core/login.h"
 #include "core/policy.h"
 #include "core/policy_store.h"
 
@@ -84,12 +85,38 @@ static err_t check_wrapping(const struct acl_result *res,
 	return ERR_OK;
 }
 
+/*
+ * The token's policies and those of its entity and groups, read now so
+ * that a change in identity applies to the next request. Identity never
+ * brings "root" (identity_policies drops it), and the root shortcut of
+ * core_acl_check looks at the token's own policies only. *disabled: the
+ * entity is disabled and the token must be refused.
+ */
+static err_t all_policies(struct core *c, const struct token_entry *e,
+                          json_t **out, bool *disabled)
+{
+	json_t *idp = NULL;
+	err_t rc = core_identity_policies(c, e, &idp, disabled);
+
+	if (rc != ERR_OK)
+		return rc;
+	*out = json_copy(e->policies);
+	if (*out == NULL || json_array_extend(*out, idp) != 0) {
+		json_decref(*out);
+		rc = ERR_NOMEM;
+	}
+	json_decref(idp);
+	return rc;
+}
+
 err_t core_acl_check(struct core *c, struct request *req,
                      const struct token_entry *e, struct response *resp)
 {
 	struct acl_result res;
 	struct acl *acl = NULL;
 	struct buf path = BUF_INIT;
+	json_t *names = NULL;
+	bool disabled = false;
 	enum op op;
 	err_t rc;
 
@@ -101,7 +128,13 @@ err_t core_acl_check(struct core *c, struct request *req,
 		                      "permission denied");
 	rc = buf_printf(&path, "%s%s", req->ns + strlen(e->ns), req->path);
 	if (rc == ERR_OK)
-		rc = policy_store_acl(c->policies, e->ns, e->policies, &acl);
+		rc = all_policies(c, e, &names, &disabled);
+	if (rc == ERR_OK && disabled) {
+		rc = response_error(resp, ERR_PERMISSION, "permission denied");
+		goto out;
+	}
+	if (rc == ERR_OK)
+		rc = policy_store_acl(c->policies, e->ns, names, &acl);
 	if (rc != ERR_OK) {
 		rc = response_error(resp, rc, "%s", err_str(rc));
 		goto out;
@@ -123,6 +156,7 @@ err_t core_acl_check(struct core *c, struct request *req,
 		req->op = op;
 	rc = check_wrapping(&res, req, resp);
 out:
+	json_decref(names);
 	acl_release(acl);
 	buf_release(&path);
 	return rc;

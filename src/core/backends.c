@@ -6,16 +6,25 @@
  */
 #include <string.h>
 
+#include "auth/approle/approle.h"
+#include "auth/userpass/userpass.h"
 #include "core/core_internal.h"
 #include "core/mount.h"
 #include "engines/cubbyhole/cubbyhole.h"
+#include "identity/identity.h"
 
+/* One backend a line, so that parallel additions merge cleanly. */
+/* clang-format off */
 static const struct mount_backend *const backends[] = {
     &system_backend,
     &token_backend,
     &kv_backend,
     &cubbyhole_backend,
+    &identity_backend,
+    &approle_backend,
+    &userpass_backend,
 };
+/* clang-format on */
 
 const struct mount_backend *mount_backend_find(const char *type)
 {

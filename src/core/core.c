@@ -14,6 +14,7 @@
 #include "base/encoding.h"
 #include "base/log.h"
 #include "base/secret.h"
+#include "core/cidr.h"
 #include "core/core_internal.h"
 #include "core/ha.h"
 #include "core/lease.h"
@@ -224,6 +225,15 @@ static err_t core_authorize(struct core *c, struct request *req,
 		return response_error(resp, rc, "%s", err_str(rc));
 	req->auth = e;
 
+	/*
+	 * A token bound to CIDR blocks works only from them, checked on
+	 * every use against the peer address (never a header). The use was
+	 * spent above: the lookup and the spend are one atomic step.
+	 */
+	if (!cidr_list_allows(e->bound_cidrs, req->remote_addr))
+		return response_error(resp, ERR_PERMISSION,
+		                      "permission denied");
+
 	/* A token acts only in its own namespace and the ones below it. */
 	nslen = strlen(e->ns);
 	if (strncmp(req->ns, e->ns, nslen) != 0)
@@ -231,6 +241,20 @@ static err_t core_authorize(struct core *c, struct request *req,
 		                      "permission denied");
 
 	return core_acl_check(c, req, e, resp);
+}
+
+/* Revokes the token of resp->auth and removes the auth block. */
+static void core_drop_auth(struct core *c, struct response *resp)
+{
+	const char *acc =
+	    json_string_value(json_object_get(resp->auth, "accessor"));
+	struct token_entry *e = NULL;
+
+	if (acc != NULL && token_lookup_accessor(c->tokens, acc, &e) == ERR_OK)
+		token_revoke(c->tokens, e->id_hash, false);
+	token_entry_free(e);
+	json_decref(resp->auth);
+	resp->auth = NULL;
 }
 
 static void core_dispatch(struct core *c, struct request *req,
@@ -276,6 +300,14 @@ static void core_dispatch(struct core *c, struct request *req,
 	if (core_audit_log(c, req, resp, false) != ERR_OK)
 		return;
 	be->handle(m, req, resp);
+	/* A failure never carries a token out, whatever a method did. */
+	if (resp->err != ERR_OK && resp->auth != NULL) {
+		log_error("core",
+		          "%s answered an error with a token; "
+		          "the token is dropped",
+		          m->path);
+		core_drop_auth(c, resp);
+	}
 	if (resp->err == ERR_OK)
 		core_wrap_response(c, req, resp);
 	core_audit_log(c, req, resp, true);

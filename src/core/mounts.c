@@ -216,6 +216,12 @@ err_t mounts_load(struct core *c)
 		if (rc == ERR_OK)
 			rc = mounts_save(c, MOUNT_SECRET);
 	}
+	/* Likewise the identity store (issue 4). */
+	if (rc == ERR_OK && mounts_find(c, "", "identity/") == NULL) {
+		rc = add_builtin(c, "identity/", "identity", "identity store");
+		if (rc == ERR_OK)
+			rc = mounts_save(c, MOUNT_SECRET);
+	}
 	if (rc == ERR_OK)
 		log_info("mounts", "loaded %zu mounts", c->mounts.len);
 	return rc;
@@ -265,7 +271,7 @@ out:
 bool mounts_type_builtin(const char *type)
 {
 	return strcmp(type, "system") == 0 || strcmp(type, "token") == 0 ||
-	       strcmp(type, "cubbyhole") == 0;
+	       strcmp(type, "cubbyhole") == 0 || strcmp(type, "identity") == 0;
 }
 
 static bool singleton_path(const char *path)
@@ -273,7 +279,9 @@ static bool singleton_path(const char *path)
 	return strncmp(path, "sys/", 4) == 0 || strcmp(path, "sys") == 0 ||
 	       strncmp(path, "auth/token/", 11) == 0 ||
 	       strncmp(path, "cubbyhole/", 10) == 0 ||
-	       strcmp(path, "cubbyhole") == 0;
+	       strcmp(path, "cubbyhole") == 0 ||
+	       strncmp(path, "identity/", 9) == 0 ||
+	       strcmp(path, "identity") == 0;
 }
 
 struct mount *mounts_route(struct core *c, const char *ns, const char *path)

@@ -151,6 +151,19 @@ static json_t *entry_to_json(const struct token_entry *e)
 	    e->renewable);
 }
 
+/* entry_to_json, and the bound CIDRs when the token has any. */
+static json_t *entry_record(const struct token_entry *e)
+{
+	json_t *o = entry_to_json(e);
+
+	if (o != NULL && e->bound_cidrs != NULL &&
+	    json_object_set(o, "bound_cidrs", e->bound_cidrs) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 static char *dup_str(json_t *o, const char *key)
 {
 	const char *s = json_string_value(json_object_get(o, key));
@@ -181,6 +194,8 @@ static err_t entry_from_json(json_t *o, const char *hash,
 	e->entity_id = dup_str(o, "entity_id");
 	e->policies = json_incref(json_object_get(o, "policies"));
 	e->meta = json_incref(json_object_get(o, "meta"));
+	if (json_is_array(json_object_get(o, "bound_cidrs")))
+		e->bound_cidrs = json_incref(json_object_get(o, "bound_cidrs"));
 	e->creation_time = get_int(o, "creation_time");
 	e->ttl = get_int(o, "ttl");
 	e->expire_time = get_int(o, "expire_time");
@@ -240,7 +255,7 @@ out:
 err_t token_txn_put_entry(struct lease_txn *t, const struct token_entry *e)
 {
 	struct buf key = BUF_INIT;
-	json_t *o = entry_to_json(e);
+	json_t *o = entry_record(e);
 	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	err_t rc = text ? id_key(e->id_hash, &key) : ERR_NOMEM;
 
@@ -463,5 +478,6 @@ void token_entry_free(struct token_entry *e)
 	free(e->entity_id);
 	json_decref(e->policies);
 	json_decref(e->meta);
+	json_decref(e->bound_cidrs);
 	free(e);
 }

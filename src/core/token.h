@@ -49,7 +49,9 @@ struct token_entry {
 	json_t *meta;    /* string map or null */
 	char *parent;    /* the parent's id_hash; "" for an orphan */
 	char *role;      /* the role it was made with, or "" */
-	char *entity_id; /* "" until identities exist */
+	char *entity_id; /* the identity entity, or "" */
+	json_t
+	    *bound_cidrs; /* CIDR blocks the token may be used from, or NULL */
 	int64_t creation_time;
 	int64_t ttl;               /* seconds at creation; 0 = never expires */
 	int64_t expire_time;       /* unix seconds, 0 = never */
@@ -111,6 +113,8 @@ struct token_params {
 	int64_t num_uses;         /* 0: unlimited */
 	int64_t default_ttl;      /* the mount's or the system's */
 	int64_t max_ttl;          /* the mount's or the system's; 0 none */
+	const char *entity_id;    /* NULL or "": no entity */
+	json_t *bound_cidrs;      /* CIDR blocks (checked valid), or NULL */
 
 	/*
 	 * Set when created through a role: the role's policy lists replace

@@ -166,8 +166,11 @@ static err_t resolve_ttl(const struct token_params *p, struct token_entry *e,
 	return ERR_OK;
 }
 
-/* "token", or "token-<name>" with anything but [A-Za-z0-9-] as "-". */
-static char *display_name(const char *name)
+/*
+ * "token", or "token-<name>" with anything but [A-Za-z0-9-] as "-". A
+ * login's name ("approle", "userpass-alice") is taken without the prefix.
+ */
+static char *display_name(const char *name, bool login)
 {
 	struct buf b = BUF_INIT;
 	size_t n;
@@ -175,7 +178,7 @@ static char *display_name(const char *name)
 
 	if (name == NULL || *name == 0)
 		return strdup("token");
-	if (buf_printf(&b, "token-%s", name) != ERR_OK) {
+	if (buf_printf(&b, "%s%s", login ? "" : "token-", name) != ERR_OK) {
 		buf_release(&b);
 		return NULL;
 	}
@@ -330,11 +333,15 @@ static err_t build_entry(const struct token_params *p,
 {
 	e->creation_time = lease_now();
 	e->ns = strdup(p->ns ? p->ns : "");
-	e->display_name = display_name(p->display_name);
+	e->display_name = display_name(
+	    p->display_name,
+	    p->path != NULL && strncmp(p->path, "auth/token/", 11) != 0);
 	e->path = strdup(p->path ? p->path : "auth/token/create");
 	e->parent = strdup(p->orphan || parent == NULL ? "" : parent->id_hash);
 	e->role = strdup(p->role ? p->role : "");
-	e->entity_id = strdup("");
+	e->entity_id = strdup(p->entity_id ? p->entity_id : "");
+	if (json_array_size(p->bound_cidrs) > 0)
+		e->bound_cidrs = json_deep_copy(p->bound_cidrs);
 	e->meta = p->meta && json_object_size(p->meta) ? json_deep_copy(p->meta)
 	                                               : NULL;
 	e->orphan = p->orphan || parent == NULL;

@@ -59,6 +59,8 @@ json_t *token_entry_describe(const struct token_entry *e)
 	json_object_set_new(o, "namespace_path", json_string(e->ns));
 	if (e->role && e->role[0])
 		json_object_set_new(o, "role", json_string(e->role));
+	if (json_array_size(e->bound_cidrs) > 0)
+		json_object_set(o, "bound_cidrs", e->bound_cidrs);
 	if (e->expire_time == 0)
 		json_object_del(o, "renewable");
 	describe_lease(o, e, now);

@@ -13,6 +13,7 @@
 #include "auth/token/token_backend.h"
 #include "base/params.h"
 #include "base/secret.h"
+#include "core/login.h"
 
 err_t token_backend_bad_param(struct response *resp, const char *key)
 {
@@ -67,13 +68,27 @@ static err_t find_accessor(struct request *req, const char *accessor,
 	return rc;
 }
 
+/* "identity_policies", shown only for a token with an entity. */
+static void describe_identity(struct core *c, const struct token_entry *e,
+                              json_t *data)
+{
+	json_t *idp = NULL;
+	bool disabled;
+
+	if (e->entity_id[0] == 0 ||
+	    core_identity_policies(c, e, &idp, &disabled) != ERR_OK)
+		return;
+	json_object_set_new(data, "identity_policies", idp);
+}
+
 static err_t describe(struct response *resp, const struct token_entry *e,
-                      const char *id)
+                      const char *id, struct core *c)
 {
 	json_t *data = token_entry_describe(e);
 
 	if (data == NULL)
 		return response_error(resp, ERR_NOMEM, NULL);
+	describe_identity(c, e, data);
 	/* The caller already holds the value; it is never read back. */
 	json_object_set_new(data, "id", json_string(id));
 	response_set_data(resp, data);
@@ -94,7 +109,7 @@ static err_t lookup(struct request *req, struct response *resp,
 		return response_error(resp, ERR_PERMISSION, "bad token");
 	if (rc != ERR_OK)
 		return response_error(resp, rc, "%s", err_str(rc));
-	rc = describe(resp, e, value);
+	rc = describe(resp, e, value, req->mount->core);
 	token_entry_free(e);
 	return rc;
 }
@@ -113,7 +128,7 @@ static err_t lookup_accessor(struct request *req, struct response *resp,
 		return response_error(resp, ERR_INVALID, "invalid accessor");
 	if (rc != ERR_OK)
 		return response_error(resp, rc, "%s", err_str(rc));
-	rc = describe(resp, e, "");
+	rc = describe(resp, e, "", req->mount->core);
 	token_entry_free(e);
 	return rc;
 }
@@ -295,7 +310,7 @@ static err_t token_handle(struct mount *m, struct request *req,
 		return token_backend_roles(m, req, resp, *r ? r : NULL);
 	if (strcmp(rel, "lookup-self") == 0 &&
 	    (req->op == OP_READ || is_write(req)))
-		return describe(resp, req->auth, req->token);
+		return describe(resp, req->auth, req->token, req->mount->core);
 	if (strcmp(rel, "accessors") == 0 || strcmp(rel, "accessors/") == 0) {
 		if (req->op != OP_LIST)
 			return response_error(resp, ERR_UNSUPPORTED,
