@@ -6,15 +6,14 @@
  */
 #include <string.h>
 
+#include "auth/jwt/jwt_backend.h"
 #include "core/core_internal.h"
 #include "core/mount.h"
 #include "engines/cubbyhole/cubbyhole.h"
 
 static const struct mount_backend *const backends[] = {
-    &system_backend,
-    &token_backend,
-    &kv_backend,
-    &cubbyhole_backend,
+    &system_backend,    &token_backend, &kv_backend,
+    &cubbyhole_backend, &jwt_backend,   &oidc_backend,
 };
 
 const struct mount_backend *mount_backend_find(const char *type)
