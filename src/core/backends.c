@@ -6,14 +6,20 @@
  */
 #include <string.h>
 
-#include "auth/jwt/jwt_backend.h"
 #include "core/core_internal.h"
 #include "core/mount.h"
 #include "engines/cubbyhole/cubbyhole.h"
+#include "auth/jwt/jwt_backend.h"
+#include "auth/cert/cert.h"
 
 static const struct mount_backend *const backends[] = {
-    &system_backend,    &token_backend, &kv_backend,
-    &cubbyhole_backend, &jwt_backend,   &oidc_backend,
+    &system_backend,
+    &token_backend,
+    &kv_backend,
+    &cubbyhole_backend,
+    &jwt_backend,
+    &oidc_backend,
+    &cert_backend,
 };
 
 const struct mount_backend *mount_backend_find(const char *type)
