@@ -11,6 +11,7 @@
 #include "engines/cubbyhole/cubbyhole.h"
 #include "auth/jwt/jwt_backend.h"
 #include "auth/cert/cert.h"
+#include "auth/kubernetes/kubernetes.h"
 
 static const struct mount_backend *const backends[] = {
     &system_backend,
@@ -20,6 +21,7 @@ static const struct mount_backend *const backends[] = {
     &jwt_backend,
     &oidc_backend,
     &cert_backend,
+    &kubernetes_backend,
 };
 
 const struct mount_backend *mount_backend_find(const char *type)
