@@ -64,7 +64,8 @@ class Jwt(ServerTest):
 
         # Reading the config back shows the key, not a secret.
         cfg = self.c.read("auth/jwt/config")["data"]
-        self.assertEqual(cfg["jwt_validation_pubkeys"], [k.pem()])
+        self.assertEqual([p.strip() for p in cfg["jwt_validation_pubkeys"]],
+                         [k.pem().strip()])
         self.assertNotIn("oidc_client_secret", cfg)
 
     def test_every_algorithm_through_jwks(self):

@@ -17,7 +17,11 @@
  *
  * Known gaps: CRLs (sys-wide or per role), OCSP and required_extensions
  * are not implemented; a role asking for OCSP or required extensions is
- * refused at write rather than silently unchecked.
+ * refused at write rather than silently unchecked. The renewal binding
+ * below covers auth/token/renew, renew-self and renew-accessor; a renewal
+ * of the token's lease through sys/leases/renew reaches the token store
+ * without the request (core/lease_core.c) and is not bound yet: that
+ * needs the lease manager to hand the request to a renew hook.
  */
 #ifndef COFFER_AUTH_CERT_CERT_H
 #define COFFER_AUTH_CERT_CERT_H
