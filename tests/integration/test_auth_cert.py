@@ -124,7 +124,7 @@ class Cert(ServerTest):
         impostor = pki.client("impostor", "/CN=device-7", serial="77")
 
         self.c.auth.cert.create_ca_certificate_role(
-            "ca1", read(ca1), allowed_common_names="web.*",
+            "ca1", ca1, allowed_common_names="web.*",
             allowed_organizational_units=["payments"],
             token_policies=["web"], token_ttl="15m")
         self.c.write("auth/cert/certs/device", certificate=read(leaf[0]),

@@ -78,12 +78,13 @@ static err_t config_write(struct mount *m, struct request *req,
 	                     param_bool(req->data, "disable_local_ca_jwt",
 	                                &no_local) == ERR_INVALID))
 		rc = response_error(resp, ERR_INVALID, "invalid boolean");
-	if (rc == ERR_OK &&
-	    (json_object_set(cfg, "pem_keys", keys ? keys : json_array()) ||
-	     json_object_set_new(cfg, "disable_iss_validation",
-	                         json_boolean(iss_off)) ||
-	     json_object_set_new(cfg, "disable_local_ca_jwt",
-	                         json_boolean(no_local))))
+	if (rc == ERR_OK && keys == NULL && (keys = json_array()) == NULL)
+		rc = response_error(resp, ERR_NOMEM, NULL);
+	if (rc == ERR_OK && (json_object_set(cfg, "pem_keys", keys) ||
+	                     json_object_set_new(cfg, "disable_iss_validation",
+	                                         json_boolean(iss_off)) ||
+	                     json_object_set_new(cfg, "disable_local_ca_jwt",
+	                                         json_boolean(no_local))))
 		rc = response_error(resp, ERR_NOMEM, NULL);
 	if (rc == ERR_OK && (rc = jwt_store(m, "config", cfg)) != ERR_OK)
 		response_error(resp, rc, "storing the configuration failed");
