@@ -9,6 +9,7 @@ build="build-essential cmake pkg-config libssl-dev libjansson-dev
 libsqlite3-dev libcurl4-openssl-dev libevent-dev libgfshare-dev libpq-dev
 libargon2-dev"
 test="$build libcmocka-dev clang libclang-rt-14-dev python3 python3-hvac
+python3-cryptography python3-requests
 openssl sqlite3 fiu-utils nodejs npm rsyslog postgresql"
 
 case "${1:-build}" in

@@ -12,6 +12,9 @@
 #include "core/mount.h"
 #include "engines/cubbyhole/cubbyhole.h"
 #include "identity/identity.h"
+#include "auth/jwt/jwt_backend.h"
+#include "auth/cert/cert.h"
+#include "auth/kubernetes/kubernetes.h"
 
 /* One backend a line, so that parallel additions merge cleanly. */
 /* clang-format off */
@@ -23,6 +26,10 @@ static const struct mount_backend *const backends[] = {
     &identity_backend,
     &approle_backend,
     &userpass_backend,
+    &jwt_backend,
+    &oidc_backend,
+    &cert_backend,
+    &kubernetes_backend,
 };
 /* clang-format on */
 

@@ -40,6 +40,8 @@ void request_release(struct request *req)
 	free(req->ns_owned);
 	json_decref(req->data);
 	secret_free(req->token);
+	free(req->tls_peer_cert_pem);
+	req->tls_peer_cert_pem = NULL;
 	req->path = NULL;
 	req->ns_owned = NULL;
 	req->data = NULL;

@@ -42,6 +42,13 @@ struct request {
 	const char *remote_addr;
 	int64_t wrap_ttl; /* X-Vault-Wrap-TTL in seconds, 0 if none */
 	bool form_body;   /* body came as x-www-form-urlencoded */
+	/*
+	 * The certificates the TLS client presented, leaf first, as PEM
+	 * (owned; NULL without TLS or without a client certificate). The
+	 * listener accepts any chain: it is NOT verified here, auth/cert
+	 * verifies it against its own trusted certificates.
+	 */
+	char *tls_peer_cert_pem;
 
 	/* Filled by the core while routing. */
 	char *ns_owned;           /* the resolved namespace, when it differs */

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,10 @@ struct conn {
 	size_t chunk_off; /* bytes of `in` the chunked decoder has used */
 	struct http_head head;
 	struct http_chunked chunk;
+
+	/* The client's certificates as PEM, read once after the handshake. */
+	char *peer_pem;
+	bool peer_pem_read;
 };
 
 static int64_t now_ms(void)
@@ -93,6 +98,7 @@ static void conn_free(struct conn *c)
 		bufferevent_free(c->bev);
 	buf_release(&c->in);
 	buf_release(&c->body);
+	free(c->peer_pem);
 	free(c);
 }
 
@@ -358,6 +364,48 @@ static void conn_reply(struct conn *c, struct http_call *call, bool keep)
 	}
 }
 
+/* Appends x as PEM to out. */
+static bool pem_append(BIO *out, X509 *x)
+{
+	return x != NULL && PEM_write_bio_X509(out, x) == 1;
+}
+
+/*
+ * The certificates the client sent, leaf first, as PEM; NULL when none.
+ * The listener accepts any chain (see http/server.c): auth/cert is the one
+ * that decides whom to trust. Renegotiation is off, so the certificates
+ * cannot change during the connection and are read once.
+ */
+static const char *conn_peer_pem(struct conn *c)
+{
+	SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+	STACK_OF(X509) * chain;
+	X509 *leaf;
+	BIO *mem;
+	BUF_MEM *bm = NULL;
+	int i;
+
+	if (c->peer_pem_read || ssl == NULL)
+		return c->peer_pem;
+	c->peer_pem_read = true;
+	leaf = SSL_get1_peer_certificate(ssl);
+	mem = leaf ? BIO_new(BIO_s_mem()) : NULL;
+	if (mem == NULL || !pem_append(mem, leaf))
+		goto out;
+	/* On a server the sent chain holds the intermediates only. */
+	chain = SSL_get_peer_cert_chain(ssl);
+	for (i = 0; chain != NULL && i < sk_X509_num(chain); i++)
+		if (!pem_append(mem, sk_X509_value(chain, i)))
+			goto out;
+	BIO_get_mem_ptr(mem, &bm);
+	c->peer_pem = bm ? strndup(bm->data, bm->length) : NULL;
+out:
+	BIO_free(mem);
+	X509_free(leaf);
+	ERR_clear_error();
+	return c->peer_pem;
+}
+
 /* Runs one complete request; body[0..len) and the first `used` bytes of
  * c->in belong to it. */
 static enum step conn_finish(struct conn *c, const uint8_t *body, size_t len,
@@ -369,8 +417,11 @@ static enum step conn_finish(struct conn *c, const uint8_t *body, size_t len,
 
 	http_call_init(&call);
 	if (http_call_build(&call, &c->head, body, len, c->l->max_body,
-	                    c->peer) == ERR_OK)
+	                    c->peer) == ERR_OK) {
+		if (c->l->ssl != NULL && conn_peer_pem(c) != NULL)
+			call.req.tls_peer_cert_pem = strdup(c->peer_pem);
 		c->w->fn(c->w->ctx, &call.req, &call.resp);
+	}
 	conn_reply(c, &call, keep);
 	http_call_release(&call);
 	conn_consume(c, used);

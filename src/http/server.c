@@ -214,21 +214,31 @@ static int accept_client_cert(int ok, X509_STORE_CTX *ctx)
 }
 
 /*
- * Asks clients for a certificate, naming the CAs of file. Known gap: the
- * certificate is not passed on, because struct request has no field for
- * it; auth/cert needs one before it can use this.
+ * Client certificates. Every TLS listener asks for one but does not
+ * require it and accepts any chain at the TLS level, as Vault does: the
+ * chain is handed to the request (request.tls_peer_cert_pem) and the cert
+ * auth method verifies it against the certificates of its roles, so that
+ * trust is configured per mount and not per listener. tls_client_ca_file
+ * only names, in the handshake, the CAs clients should pick a
+ * certificate for.
  */
-static err_t tls_client_ca(struct http_listener *l, const char *file,
-                           char *errmsg, size_t errlen)
+static err_t tls_client_certs(struct http_listener *l, const char *file,
+                              char *errmsg, size_t errlen)
 {
-	STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(file);
+	static const unsigned char sid_ctx[] = "coffer";
+	STACK_OF(X509_NAME) * names;
 
+	/* Resumed sessions keep the peer's certificate; they need this. */
+	SSL_CTX_set_session_id_context(l->ssl, sid_ctx, sizeof(sid_ctx) - 1);
+	SSL_CTX_set_verify(l->ssl, SSL_VERIFY_PEER, accept_client_cert);
+	if (file == NULL)
+		return ERR_OK;
+	names = SSL_load_client_CA_file(file);
 	if (names == NULL) {
 		tls_errmsg(errmsg, errlen, l->address, "client CA", file);
 		return ERR_INVALID;
 	}
 	SSL_CTX_set_client_CA_list(l->ssl, names);
-	SSL_CTX_set_verify(l->ssl, SSL_VERIFY_PEER, accept_client_cert);
 	return ERR_OK;
 }
 
@@ -276,10 +286,7 @@ static err_t tls_setup(struct http_listener *l,
 		           cfg->tls_key_file);
 		return ERR_INVALID;
 	}
-	if (cfg->tls_client_ca_file != NULL)
-		return tls_client_ca(l, cfg->tls_client_ca_file, errmsg,
-		                     errlen);
-	return ERR_OK;
+	return tls_client_certs(l, cfg->tls_client_ca_file, errmsg, errlen);
 }
 
 static err_t listener_setup(struct http_listener *l,

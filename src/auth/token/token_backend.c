@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "auth/token/token_backend.h"
+
+#include "auth/cert/cert.h"
 #include "base/params.h"
 #include "base/secret.h"
 #include "core/login.h"
@@ -171,8 +173,13 @@ static err_t renew(struct request *req, struct response *resp, const char *rest,
 	struct token_entry *e = NULL;
 	err_t rc;
 
-	if (how == 0)
-		return renew_hash(req, resp, req->auth->id_hash, req->token);
+	/* Methods that bind a token to its login credential (cert.h). */
+	if (how == 0) {
+		rc = cert_renew_check(req->mount->core, req, req->auth, resp);
+		return rc ? rc
+		          : renew_hash(req, resp, req->auth->id_hash,
+		                       req->token);
+	}
 	arg = arg_of(req, rest, how == 1 ? "token" : "accessor");
 	if (arg == NULL)
 		return response_error(resp, ERR_INVALID,
@@ -185,7 +192,9 @@ static err_t renew(struct request *req, struct response *resp, const char *rest,
 		                               : "invalid accessor");
 	if (rc != ERR_OK)
 		return response_error(resp, rc, "%s", err_str(rc));
-	rc = renew_hash(req, resp, e->id_hash, how == 1 ? arg : "");
+	rc = cert_renew_check(req->mount->core, req, e, resp);
+	if (rc == ERR_OK)
+		rc = renew_hash(req, resp, e->id_hash, how == 1 ? arg : "");
 	token_entry_free(e);
 	return rc;
 }
