@@ -6,6 +6,8 @@
  *   coffer login TOKEN                      (-method=token, the default)
  *   coffer login -method=approle role_id=R secret_id=S
  *   coffer login -method=userpass username=U [password=P]
+ *   coffer login -method=jwt role=R jwt=@token-file
+ *   coffer login -method=cert -client-cert=C -client-key=K [name=N]
  *
  * Adding a method: a method whose login is one POST of its K=V pairs to
  * auth/<path>/login (or login/<value of one pair>) needs one line in
@@ -26,6 +28,7 @@
 #include "base/secret.h"
 #include "cli/cmd_auth.h"
 #include "cli/command.h"
+#include "cli/login_machine.h"
 
 struct login_method {
 	const char *name;         /* -method=NAME */
@@ -38,6 +41,9 @@ struct login_method {
 static const struct login_method login_methods[] = {
     {"approle", "approle", NULL, NULL},
     {"userpass", "userpass", "username", "password"},
+    {"jwt", "jwt", NULL, NULL},
+    {"kubernetes", "kubernetes", NULL, NULL},
+    {"cert", "cert", NULL, NULL},
 };
 
 static const char login_usage[] =
@@ -50,7 +56,8 @@ static const char login_usage[] =
     "    $ coffer login -method=approle role_id=R secret_id=S\n"
     "    $ coffer login -method=userpass username=alice\n"
     "\n"
-    "  -method=NAME            token (default), approle, userpass\n"
+    "  -method=NAME            token (default), approle, userpass, jwt,\n"
+    "                          kubernetes, cert\n"
     "  -path=PATH              where the method is mounted (default: NAME)\n"
     "  -no-store               print the token but do not store it\n"
     "  -token-only             print only the token\n"
@@ -121,9 +128,20 @@ out:
 static int login_body(char **kv, int n, const struct login_method *lm,
                       json_t **out, struct buf *secret)
 {
-	json_t *body = json_object();
+	json_t *body;
 	int i;
 
+	/* jwt=@file, cert's optional name: the machine methods' own rules. */
+	if (login_machine_handles(lm->name)) {
+		struct buf msg = BUF_INIT;
+		err_t rc = login_machine_body(lm->name, n, kv, out, &msg);
+		int code = rc == ERR_OK ? COMMAND_EXIT_OK
+		                        : command_usage_error(login_usage,
+		                                              buf_str(&msg));
+		buf_release(&msg);
+		return code;
+	}
+	body = json_object();
 	*out = body;
 	if (body == NULL)
 		return command_fail("building the request", "out of memory");

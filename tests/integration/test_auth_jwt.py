@@ -4,11 +4,13 @@ unfit token refused with 400 and no token issued."""
 
 import hmac
 import hashlib
+import os
+import subprocess
 import time
 
 import hvac
 
-from harness import ServerTest, main
+from harness import BIN, ServerTest, main
 from jwtkit import Key, KeyServer, b64u, b64u_json, claims
 
 
@@ -61,6 +63,20 @@ class Jwt(ServerTest):
         c = hvac.Client(url=self.srv.addr)
         c.auth.jwt.jwt_login("ci", k.token(claims(repo="org/lib")))
         self.assertTrue(c.is_authenticated())
+
+        # And the CLI: coffer login -method=jwt with the token in a file.
+        path = os.path.join(self.srv.dir, "ci.jwt")
+        with open(path, "w") as f:
+            f.write(k.token(claims(repo="org/app")))
+        env = dict(os.environ, VAULT_ADDR=self.srv.addr, HOME=self.srv.dir)
+        env.pop("VAULT_TOKEN", None)
+        p = subprocess.run([BIN, "login", "-method=jwt", "-no-store",
+                            "-token-only", "role=ci", "jwt=@" + path],
+                           env=env, capture_output=True, text=True,
+                           timeout=30)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        cli = self.srv.client(p.stdout.strip()).lookup_token()["data"]
+        self.assertEqual(cli["path"], "auth/jwt/login")
 
         # Reading the config back shows the key, not a secret.
         cfg = self.c.read("auth/jwt/config")["data"]
