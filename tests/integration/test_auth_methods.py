@@ -5,11 +5,14 @@ real peer address (the client binds 127.0.0.2), entities and groups whose
 policies apply at once, and userpass failures that look and take the same
 for a wrong password and a missing user."""
 
+import json
 import os
 import statistics
 import subprocess
 import threading
 import time
+
+import json
 
 import hvac
 import hvac.exceptions
@@ -236,6 +239,8 @@ class AppRole(AuthTest):
             self.as_token(tok, "127.0.0.2").auth.token.lookup_self()
 
     def test_two_logins_one_entity(self):
+        log = os.path.join(self.srv.dir, "audit.log")
+        self.c.sys.enable_audit_device("file", options={"file_path": log})
         rid = self.role()
         toks = []
         for _ in range(2):
@@ -252,6 +257,17 @@ class AppRole(AuthTest):
         self.assertEqual(aliases[0]["name"], rid)
         self.assertEqual(aliases[0]["mount_type"], "approle")
         self.assertTrue(ent["data"]["name"].startswith("entity_"))
+
+        # The audit trail ties what each token did to the entity.
+        for t in toks:
+            self.as_token(t["client_token"]).read("secret/data/anything")
+        with open(log) as f:
+            records = [json.loads(line) for line in f]
+        used = [r for r in records if r["type"] == "request" and
+                r["request"]["path"] == "secret/data/anything"]
+        self.assertEqual(len(used), 2)
+        for r in used:
+            self.assertEqual(r["auth"]["entity_id"], toks[0]["entity_id"])
 
     def test_role_rules(self):
         with self.assertRaises(hvac.exceptions.InvalidRequest) as e:
