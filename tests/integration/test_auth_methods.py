@@ -12,8 +12,6 @@ import subprocess
 import threading
 import time
 
-import json
-
 import hvac
 import hvac.exceptions
 import requests
