@@ -9,12 +9,14 @@
 #include "core/core_internal.h"
 #include "core/mount.h"
 #include "engines/cubbyhole/cubbyhole.h"
+#include "engines/database/db_backend.h"
 
 static const struct mount_backend *const backends[] = {
     &system_backend,
     &token_backend,
     &kv_backend,
     &cubbyhole_backend,
+    &database_backend,
 };
 
 const struct mount_backend *mount_backend_find(const char *type)
