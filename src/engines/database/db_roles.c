@@ -10,6 +10,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/log.h"
 #include "base/params.h"
@@ -403,6 +404,22 @@ out:
 	return rc;
 }
 
+/*
+ * Fault point for the crash test (like SQLite's fault injection): with
+ * COFFER_DB_FAULT=crash-after-create in its environment the server dies
+ * between creating a user and recording its lease, the window write-ahead
+ * rule 1 covers. It can only stop the process, never grant anything.
+ */
+static void fault_point(const char *name)
+{
+	const char *want = getenv("COFFER_DB_FAULT");
+
+	if (want != NULL && strcmp(want, name) == 0) {
+		log_error("database", "fault point %s reached: exiting", name);
+		_exit(70);
+	}
+}
+
 err_t db_creds_handle(struct db_state *st, struct request *req,
                       const char *name, struct response *resp)
 {
@@ -420,6 +437,8 @@ err_t db_creds_handle(struct db_state *st, struct request *req,
 		rc = creds_begin(st, req, &cr, resp);
 	if (rc == ERR_OK)
 		rc = creds_create(st, &cr, resp);
+	if (rc == ERR_OK)
+		fault_point("crash-after-create");
 	if (rc == ERR_OK)
 		rc = creds_lease(st, req, &cr, resp);
 	if (rc == ERR_OK) {
