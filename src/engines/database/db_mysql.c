@@ -16,6 +16,7 @@
  */
 #include <errmsg.h>
 #include <mysql.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +31,17 @@ struct my_conn {
 	MYSQL *my;
 	bool broken;
 };
+
+static pthread_once_t library_once = PTHREAD_ONCE_INIT;
+
+/*
+ * The library's global setup (character sets, among others) is not
+ * thread-safe and must come before any other call, escaping included.
+ */
+static void library_init(void)
+{
+	mysql_library_init(0, NULL, NULL);
+}
 
 static MYSQL *my_of(struct db_conn *c)
 {
@@ -91,6 +103,7 @@ static err_t my_quote(struct db_conn *c, const char *value, enum db_quote how,
 		return ERR_INVALID;
 	if ((q = malloc(2 * n + 1)) == NULL)
 		return ERR_NOMEM;
+	pthread_once(&library_once, library_init);
 	if (c != NULL)
 		mysql_real_escape_string(my_of(c), q, value, (unsigned long)n);
 	else
@@ -173,6 +186,7 @@ static err_t my_connect(const struct db_connect_params *p, struct db_conn **out,
 		goto out;
 	}
 	rc = ERR_NOMEM;
+	pthread_once(&library_once, library_init);
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
 	    (c->my = mysql_init(NULL)) == NULL)
 		goto out;
