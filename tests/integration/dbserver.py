@@ -178,8 +178,8 @@ class MariaDB:
         return "{{username}}:{{password}}@tcp(127.0.0.1:%d)/" % self.port
 
     def _client(self, auth, query, check=False, env=None):
-        r = subprocess.run(["mariadb", "--no-defaults", "-N", "-B"] + auth
-                           + ["-e", query], env=env,
+        r = subprocess.run(["mariadb", "--no-defaults", "-N", "-B", "-r"]
+                           + auth + ["-e", query], env=env,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            timeout=30)
         if check and r.returncode != 0:
