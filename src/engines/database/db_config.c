@@ -15,6 +15,12 @@
 #include "base/secret.h"
 #include "engines/database/database.h"
 
+/* A new reference to list, or a new empty array when it is NULL. */
+static json_t *list_or_empty(json_t *list)
+{
+	return list != NULL ? json_incref(list) : json_array();
+}
+
 static err_t config_read(struct db_state *st, const char *name,
                          struct response *resp)
 {
@@ -29,16 +35,16 @@ static err_t config_read(struct db_state *st, const char *name,
 		return response_error(resp, rc, "reading the config failed");
 	verify = json_object_get(cfg.raw, "verify_connection");
 	data = json_pack(
-	    "{s:s, s:O, s:{s:s, s:s, s:I, s:i, s:s}, s:O, s:s, s:s, s:s, s:b}",
+	    "{s:s, s:o, s:{s:s, s:s, s:I, s:i, s:s}, s:o, s:s, s:s, s:s, s:b}",
 	    "plugin_name", cfg.plugin->name, "allowed_roles",
-	    cfg.allowed_roles ? cfg.allowed_roles : json_array(),
-	    "connection_details", "connection_url", cfg.url, "username",
-	    cfg.username, "max_open_connections", (json_int_t)cfg.max_open,
+	    list_or_empty(cfg.allowed_roles), "connection_details",
+	    "connection_url", cfg.url, "username", cfg.username,
+	    "max_open_connections", (json_int_t)cfg.max_open,
 	    "max_idle_connections", 0, "max_connection_lifetime", "0s",
 	    "root_credentials_rotate_statements",
-	    cfg.root_rotation ? cfg.root_rotation : json_array(),
-	    "password_policy", cfg.password_policy, "username_template",
-	    cfg.username_template, "plugin_version", "", "verify_connection",
+	    list_or_empty(cfg.root_rotation), "password_policy",
+	    cfg.password_policy, "username_template", cfg.username_template,
+	    "plugin_version", "", "verify_connection",
 	    verify == NULL || json_is_true(verify));
 	db_config_release(&cfg);
 	if (data == NULL)

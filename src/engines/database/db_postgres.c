@@ -205,6 +205,16 @@ static err_t fill_url(const struct db_connect_params *p, struct buf *out)
 	return rc;
 }
 
+/*
+ * Server notices (a REVOKE with nothing to revoke warns) would go to
+ * stderr past the log; they are not failures, so they are dropped.
+ */
+static void pg_ignore_notice(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
 static err_t pg_connect(const struct db_connect_params *p, struct db_conn **out,
                         struct buf *why)
 {
@@ -242,6 +252,7 @@ static err_t pg_connect(const struct db_connect_params *p, struct db_conn **out,
 		rc = ERR_UNAVAILABLE;
 		goto out;
 	}
+	PQsetNoticeProcessor(c->pg, pg_ignore_notice, NULL);
 	*out = (struct db_conn *)c;
 	c = NULL;
 out:
