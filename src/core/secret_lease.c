@@ -45,6 +45,29 @@ static err_t view_key(const struct mount *m, const char *key, struct buf *out)
 	                  m->uuid, key);
 }
 
+/* The record of the lease id; it borrows every string it points to. */
+static void fill_info(const struct mount *m, const struct request *req,
+                      const struct secret_lease *sl, const char *id,
+                      struct lease_info *li)
+{
+	int64_t now = lease_now(), max = max_of(m, sl->max_ttl);
+
+	memset(li, 0, sizeof(*li));
+	li->id = (char *)id;
+	li->ns = m->ns;
+	li->mount_path = m->path;
+	li->path = (char *)req->rel;
+	li->token_hash = req->auth != NULL ? (char *)req->auth->id_hash : "";
+	li->kind = LEASE_SECRET;
+	li->issue_time = now;
+	li->ttl = secret_lease_ttl(m, sl->ttl, sl->max_ttl);
+	li->expire_time = now + li->ttl;
+	if (max > 0)
+		li->max_expire_time = now + max;
+	li->renewable = sl->renewable && m->backend->renew != NULL;
+	li->secret = sl->secret;
+}
+
 err_t secret_lease_register(struct mount *m, const struct request *req,
                             const struct secret_lease *sl,
                             struct response *resp)
@@ -54,7 +77,6 @@ err_t secret_lease_register(struct mount *m, const struct request *req,
 	struct lease_txn t;
 	struct buf id = BUF_INIT, done = BUF_INIT;
 	char rnd[SECRET_LEASE_RAND_LEN + 1];
-	int64_t now = lease_now();
 	err_t rc;
 
 	if (c->leases == NULL)
@@ -67,20 +89,7 @@ err_t secret_lease_register(struct mount *m, const struct request *req,
 	if (rc != ERR_OK)
 		goto out;
 
-	memset(&li, 0, sizeof(li));
-	li.id = (char *)buf_str(&id);
-	li.ns = m->ns;
-	li.mount_path = m->path;
-	li.path = (char *)req->rel;
-	li.token_hash = req->auth != NULL ? (char *)req->auth->id_hash : "";
-	li.kind = LEASE_SECRET;
-	li.issue_time = now;
-	li.ttl = secret_lease_ttl(m, sl->ttl, sl->max_ttl);
-	li.expire_time = now + li.ttl;
-	if (max_of(m, sl->max_ttl) > 0)
-		li.max_expire_time = now + max_of(m, sl->max_ttl);
-	li.renewable = sl->renewable && m->backend->renew != NULL;
-	li.secret = sl->secret;
+	fill_info(m, req, sl, buf_str(&id), &li);
 
 	/* The lease and the end of the engine's write-ahead record, at once. */
 	rc = lease_txn_put_lease(c->leases, &t, &li);

@@ -43,7 +43,9 @@ struct secret_lease {
  * the secret). The TTL is sl->ttl (or the default), never more than the
  * smallest of sl->max_ttl and the mount's or system max. On success sets
  * resp->lease_id, lease_duration and renewable. On failure resp is left
- * alone and nothing was written: the caller must undo the secret. Errors:
+ * alone and the caller must undo the secret; nothing was written, except
+ * when memory ran out after the commit, where the stored lease revokes
+ * the secret again at its end (revocation must be idempotent). Errors:
  * ERR_UNAVAILABLE without a running lease manager, a storage error,
  * ERR_NOMEM.
  */

@@ -4,14 +4,16 @@ across a restart, after an outage), static roles whose password rotates,
 rotate-root, bad input that leaves nothing behind, quoting, and a crash
 between creating a user and recording its lease."""
 
+import json
 import os
+import subprocess
 import time
 
 import hvac
 import hvac.exceptions
 
 from dbserver import ADMIN, ADMIN_PASSWORD, Postgres
-from harness import ServerTest, free_port, main
+from harness import BIN, ServerTest, free_port, main
 
 CREATE = ("CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}' "
           "VALID UNTIL '{{expiration}}';")
@@ -202,6 +204,32 @@ class DatabasePostgres(ServerTest):
         self.assertIn(user, self.pg.users())
         self.c.auth.token.revoke(tok["client_token"])
         self.assertTrue(wait_for(lambda: user not in self.pg.users(), 10))
+
+    def cli(self, *args):
+        env = dict(os.environ, VAULT_ADDR=self.srv.addr, VAULT_TOKEN="root")
+        p = subprocess.run([BIN] + list(args), env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=30)
+        self.assertEqual(p.returncode, 0, p.stderr.decode())
+        return p.stdout.decode()
+
+    def test_cli_and_mount_disable(self):
+        self.dev()
+        self.configure()
+        self.role("cli")
+        r = json.loads(self.cli("read", "-format=json", "database/creds/cli"))
+        user, pw = r["data"]["username"], r["data"]["password"]
+        self.assertTrue(r["lease_id"].startswith("database/creds/cli/"))
+        self.assertTrue(self.pg.can_login(user, pw))
+        self.cli("lease", "renew", r["lease_id"])
+        self.cli("lease", "revoke", r["lease_id"])
+        self.assertFalse(self.pg.can_login(user, pw))
+
+        # Disabling the mount revokes what it handed out.
+        r = self.creds("cli")
+        self.assertIn(r["data"]["username"], self.pg.users())
+        self.c.sys.disable_secrets_engine("database")
+        self.assertNotIn(r["data"]["username"], self.pg.users())
 
     # Static roles ---------------------------------------------------------
 

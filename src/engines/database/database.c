@@ -346,12 +346,12 @@ err_t db_exists(struct db_state *st, const char *rel, bool *found)
 	size_t i;
 	err_t rc = ERR_OK;
 
-	*found = false;
+	/* Actions (creds, rotate-root...) are updates, as in Vault. */
+	*found = true;
 	name = split_rel(rel, head, sizeof(head));
-	if (name == NULL || !db_name_ok(name))
-		return ERR_OK;
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		if (routes[i].listable && strcmp(head, routes[i].head) == 0)
+		if (routes[i].listable && strcmp(head, routes[i].head) == 0 &&
+		    name != NULL && db_name_ok(name))
 			rc = db_key(&key, routes[i].dir, name);
 	if (rc == ERR_OK && key.len > 0)
 		rc = storage_get(st->m->view, buf_str(&key), &value, found);

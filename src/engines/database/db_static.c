@@ -92,9 +92,13 @@ static err_t rotate_locked(struct db_state *st, const char *name, bool force,
 		if (!due)
 			goto out;
 		/* Rule 2: stored before the database has it. */
-		rc = db_config_load(
-		    st, json_string_value(json_object_get(role, "db_name")),
-		    &cfg);
+		const char *db =
+		    json_string_value(json_object_get(role, "db_name"));
+		rc = db_config_load(st, db ? db : "", &cfg);
+		if (rc != ERR_OK) {
+			buf_printf(why, "its database connection is gone");
+			rc = ERR_INVALID;
+		}
 		if (rc == ERR_OK)
 			rc = db_password_new(cfg.password_policy, &pw);
 		db_config_release(&cfg);
