@@ -195,7 +195,11 @@ err_t db_param_statements(json_t *data, const char *key, json_t **out)
 	}
 	if (!json_is_array(v))
 		return ERR_INVALID;
-	json_array_foreach(v, i, s) if (!json_is_string(s)) return ERR_INVALID;
+	json_array_foreach(v, i, s)
+	{
+		if (!json_is_string(s))
+			return ERR_INVALID;
+	}
 	*out = json_deep_copy(v);
 	return *out ? ERR_OK : ERR_NOMEM;
 }
