@@ -7,10 +7,10 @@ set -eu
 
 build="build-essential cmake pkg-config libssl-dev libjansson-dev
 libsqlite3-dev libcurl4-openssl-dev libevent-dev libgfshare-dev libpq-dev
-libargon2-dev"
+libargon2-dev libmariadb-dev"
 test="$build libcmocka-dev clang libclang-rt-14-dev python3 python3-hvac
 python3-cryptography python3-requests
-openssl sqlite3 fiu-utils nodejs npm rsyslog postgresql"
+openssl sqlite3 fiu-utils nodejs npm rsyslog postgresql mariadb-server"
 
 case "${1:-build}" in
 build) want=$build ;;

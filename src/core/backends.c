@@ -15,6 +15,7 @@
 #include "auth/jwt/jwt_backend.h"
 #include "auth/cert/cert.h"
 #include "auth/kubernetes/kubernetes.h"
+#include "engines/database/db_backend.h"
 
 /* One backend a line, so that parallel additions merge cleanly. */
 /* clang-format off */
@@ -30,6 +31,7 @@ static const struct mount_backend *const backends[] = {
     &oidc_backend,
     &cert_backend,
     &kubernetes_backend,
+    &database_backend,
 };
 /* clang-format on */
 
