@@ -274,7 +274,10 @@ static err_t role_read(json_t *role, struct response *resp)
 		return response_error(resp, ERR_NOMEM, NULL);
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		json_object_set(d, keys[i], json_object_get(role, keys[i]));
-	tokenutil_describe(role, d);
+	if (tokenutil_describe(role, d) != ERR_OK) {
+		json_decref(d);
+		return response_error(resp, ERR_NOMEM, NULL);
+	}
 	response_set_data(resp, d);
 	return ERR_OK;
 }

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth/roletok/roletok.h"
+#include "auth/tokenutil/tokenutil.h"
 #include "base/log.h"
 #include "base/params.h"
 
@@ -134,8 +134,10 @@ static err_t read_role(json_t *data, json_t *role, bool create,
 	}
 	if (rc == ERR_OK && param_str(data, "display_name", &dn) == ERR_OK)
 		json_object_set_new(role, "display_name", json_string(dn));
+	if (rc == ERR_OK && create && tokenutil_defaults(role) != ERR_OK)
+		rc = response_error(resp, ERR_NOMEM, NULL);
 	if (rc == ERR_OK)
-		rc = roletok_parse(data, role, create, resp);
+		rc = tokenutil_parse(data, role, resp);
 	return rc;
 }
 
@@ -150,10 +152,9 @@ static err_t role_read(struct mount *m, const char *key, const char *name,
 	if (role == NULL)
 		return response_error(resp, ERR_NOT_FOUND, NULL);
 	out = json_deep_copy(role);
-	json_object_del(out, "legacy_names");
 	if (out != NULL && json_object_get(out, "display_name") == NULL)
 		json_object_set_new(out, "display_name", json_string(name));
-	if (out == NULL || roletok_describe(role, out) != ERR_OK) {
+	if (out == NULL || tokenutil_describe(role, out) != ERR_OK) {
 		json_decref(out);
 		json_decref(role);
 		return response_error(resp, ERR_NOMEM, NULL);

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth/roletok/roletok.h"
+#include "auth/tokenutil/tokenutil.h"
 #include "base/params.h"
 #include "core/core_internal.h"
 #include "core/login.h"
@@ -133,7 +133,7 @@ static err_t issue(struct mount *m, struct request *req, json_t *role,
 
 	memset(&lr, 0, sizeof(lr));
 	common_name(leaf, &cn);
-	roletok_login(role, &lr);
+	tokenutil_login(role, &lr);
 	lr.metadata = login_metadata(leaf, name, buf_str(&cn));
 	rc = buf_printf(&dn, "cert-%s", dname && *dname ? dname : name);
 	lr.display_name = buf_str(&dn);
@@ -195,7 +195,7 @@ err_t cert_login(struct mount *m, struct request *req, struct response *resp)
 		rc = response_error(resp, rc, "%s", err_str(rc));
 		goto out;
 	}
-	if (!roletok_cidr_allowed(role, req->remote_addr)) {
+	if (!tokenutil_cidr_allowed(role, req->remote_addr)) {
 		rc = response_error(resp, ERR_PERMISSION,
 		                    "login from this address is not allowed "
 		                    "by token_bound_cidrs");

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "auth/roletok/roletok.h"
+#include "auth/tokenutil/tokenutil.h"
 #include "base/params.h"
 #include "core/login.h"
 
@@ -250,7 +250,7 @@ static err_t issue(struct login_ctx *x, struct request *req,
 	err_t rc;
 
 	memset(&lr, 0, sizeof(lr));
-	roletok_login(x->role, &lr);
+	tokenutil_login(x->role, &lr);
 	if (display_name(x->m, buf_str(&x->alias), &dn) != ERR_OK) {
 		buf_release(&dn);
 		return response_error(resp, ERR_NOMEM, NULL);
@@ -274,7 +274,7 @@ err_t jwt_login(struct mount *m, struct request *req, struct response *resp)
 	x.m = m;
 	buf_init(&x.alias, 1024);
 	rc = load_role(&x, req, resp, &key);
-	if (rc == ERR_OK && !roletok_cidr_allowed(x.role, req->remote_addr))
+	if (rc == ERR_OK && !tokenutil_cidr_allowed(x.role, req->remote_addr))
 		rc = response_error(resp, ERR_PERMISSION,
 		                    "login from this address is not allowed "
 		                    "by token_bound_cidrs");

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth/roletok/roletok.h"
+#include "auth/tokenutil/tokenutil.h"
 #include "base/params.h"
 
 #define ROLE_NAME_MAX 128
@@ -199,8 +199,10 @@ static err_t read_fields(json_t *data, json_t *role, bool create,
 	if (!rc && param_bool(data, "verbose_oidc_logging", &b) == ERR_OK)
 		json_object_set_new(role, "verbose_oidc_logging",
 		                    json_boolean(b));
+	if (!rc && create && tokenutil_defaults(role) != ERR_OK)
+		rc = response_error(resp, ERR_NOMEM, NULL);
 	if (!rc)
-		rc = roletok_parse(data, role, create, resp);
+		rc = tokenutil_parse(data, role, resp);
 	return rc;
 }
 
@@ -277,8 +279,7 @@ static err_t role_read(struct mount *m, struct response *resp, const char *key)
 	if (role == NULL)
 		return response_error(resp, ERR_NOT_FOUND, NULL);
 	out = json_deep_copy(role);
-	json_object_del(out, "legacy_names");
-	if (out == NULL || roletok_describe(role, out) != ERR_OK) {
+	if (out == NULL || tokenutil_describe(role, out) != ERR_OK) {
 		json_decref(out);
 		json_decref(role);
 		return response_error(resp, ERR_NOMEM, NULL);

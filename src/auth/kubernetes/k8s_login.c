@@ -11,7 +11,7 @@
 
 #include "auth/jwt/jwt.h"
 #include "auth/jwt/jwt_backend.h"
-#include "auth/roletok/roletok.h"
+#include "auth/tokenutil/tokenutil.h"
 #include "base/params.h"
 #include "core/login.h"
 
@@ -159,7 +159,7 @@ static err_t issue(struct mount *m, struct request *req, json_t *role,
 	err_t rc = ERR_OK;
 
 	memset(&lr, 0, sizeof(lr));
-	roletok_login(role, &lr);
+	tokenutil_login(role, &lr);
 	if (src != NULL && strcmp(src, "serviceaccount_name") == 0)
 		rc = buf_printf(&alias, "%s/%s", id->ns, id->name);
 	else if (id->uid == NULL || *id->uid == 0)
@@ -199,7 +199,7 @@ err_t k8s_login(struct mount *m, struct request *req, struct response *resp)
 
 	memset(&t, 0, sizeof(t));
 	rc = load(m, req, &cfg, &role, &name, resp);
-	if (rc == ERR_OK && !roletok_cidr_allowed(role, req->remote_addr))
+	if (rc == ERR_OK && !tokenutil_cidr_allowed(role, req->remote_addr))
 		rc = response_error(resp, ERR_PERMISSION,
 		                    "login from this address is not allowed "
 		                    "by token_bound_cidrs");

@@ -14,7 +14,7 @@
 
 #include "auth/jwt/jwt.h"
 #include "auth/jwt/jwt_backend.h"
-#include "auth/roletok/roletok.h"
+#include "auth/tokenutil/tokenutil.h"
 #include "base/params.h"
 
 #define ROLE_NAME_MAX 128
@@ -174,8 +174,10 @@ static err_t role_fields(json_t *data, json_t *role, bool create,
 			json_object_set_new(role, "alias_name_source",
 			                    json_string("serviceaccount_uid"));
 	}
+	if (rc == ERR_OK && create && tokenutil_defaults(role) != ERR_OK)
+		rc = response_error(resp, ERR_NOMEM, NULL);
 	if (rc == ERR_OK)
-		rc = roletok_parse(data, role, create, resp);
+		rc = tokenutil_parse(data, role, resp);
 	return rc;
 }
 
@@ -211,9 +213,8 @@ static err_t role_handle(struct mount *m, struct request *req, const char *name,
 	}
 	if (req->op == OP_READ) {
 		out = role ? json_deep_copy(role) : NULL;
-		json_object_del(out, "legacy_names");
 		rc = role == NULL ? response_error(resp, ERR_NOT_FOUND, NULL)
-		     : out == NULL || roletok_describe(role, out)
+		     : out == NULL || tokenutil_describe(role, out)
 		         ? response_error(resp, ERR_NOMEM, NULL)
 		         : ERR_OK;
 		if (rc == ERR_OK)

@@ -1,5 +1,9 @@
 /*
  * tokenutil.c - parsing, showing and applying the shared token fields.
+ *
+ * Stored form: every token_* field under its own name, in canonical types
+ * (seconds, arrays, bool, int, string); a field written through its
+ * deprecated name is also stored under that name.
  */
 #include "auth/tokenutil/tokenutil.h"
 
@@ -21,16 +25,58 @@ static const struct {
 
 #define NDURATIONS (sizeof(durations) / sizeof(durations[0]))
 
+/* Every field with a deprecated name, for the legacy record form below. */
+static const struct {
+	const char *key, *old;
+} aliases[] = {
+    {"token_ttl", "ttl"},
+    {"token_max_ttl", "max_ttl"},
+    {"token_period", "period"},
+    {"token_policies", "policies"},
+    {"token_bound_cidrs", "bound_cidrs"},
+};
+
+#define NALIASES (sizeof(aliases) / sizeof(aliases[0]))
+
+/*
+ * jwt, kubernetes and cert roles written before this helper served them
+ * list the deprecated names used in "legacy_names" instead of keeping the
+ * alias members. Copies those aliases into dst from src's token fields,
+ * so such a role still reads back as it was written.
+ */
+static err_t legacy_aliases(json_t *src, json_t *dst)
+{
+	json_t *names = json_object_get(src, "legacy_names"), *v, *val;
+	size_t i, j;
+
+	json_array_foreach(names, i, v)
+	{
+		const char *name = json_string_value(v);
+		for (j = 0; name != NULL && j < NALIASES; j++) {
+			val = json_object_get(src, aliases[j].key);
+			if (strcmp(aliases[j].old, name) == 0 && val != NULL &&
+			    json_object_set(dst, name, val) != 0)
+				return ERR_NOMEM;
+		}
+	}
+	return ERR_OK;
+}
+
+static json_t *defaults_new(void)
+{
+	return json_pack("{s:I, s:I, s:I, s:I, s:[], s:[], s:b, s:I,"
+	                 " s:s}",
+	                 "token_ttl", (json_int_t)0, "token_max_ttl",
+	                 (json_int_t)0, "token_explicit_max_ttl", (json_int_t)0,
+	                 "token_period", (json_int_t)0, "token_policies",
+	                 "token_bound_cidrs", "token_no_default_policy", 0,
+	                 "token_num_uses", (json_int_t)0, "token_type",
+	                 "default");
+}
+
 err_t tokenutil_defaults(json_t *rec)
 {
-	json_t *d =
-	    json_pack("{s:I, s:I, s:I, s:I, s:[], s:[], s:b, s:I,"
-	              " s:s}",
-	              "token_ttl", (json_int_t)0, "token_max_ttl",
-	              (json_int_t)0, "token_explicit_max_ttl", (json_int_t)0,
-	              "token_period", (json_int_t)0, "token_policies",
-	              "token_bound_cidrs", "token_no_default_policy", 0,
-	              "token_num_uses", (json_int_t)0, "token_type", "default");
+	json_t *d = defaults_new();
 
 	if (d == NULL || json_object_update(rec, d) != 0) {
 		json_decref(d);
@@ -160,6 +206,10 @@ err_t tokenutil_parse(json_t *data, json_t *rec, struct response *resp)
 	bool b;
 	err_t rc;
 
+	/* A write turns a legacy record into the stored form above. */
+	if (legacy_aliases(rec, rec) != ERR_OK)
+		return response_error(resp, ERR_NOMEM, NULL);
+	json_object_del(rec, "legacy_names");
 	if (parse_durations(data, rec, resp) || parse_lists(data, rec, resp) ||
 	    parse_type(data, rec, resp))
 		return ERR_INVALID;
@@ -208,13 +258,25 @@ int tokenutil_is_field(const char *name)
 	return 0;
 }
 
-void tokenutil_describe(json_t *rec, json_t *out)
+err_t tokenutil_describe(json_t *rec, json_t *out)
 {
+	json_t *d = defaults_new(), *v;
 	const char *key;
-	json_t *v;
+	err_t rc = d == NULL ? ERR_NOMEM : ERR_OK;
 
-	json_object_foreach(rec, key, v) if (tokenutil_is_field(key))
-	    json_object_set(out, key, v);
+	json_object_foreach(rec, key, v)
+	{
+		if (rc == ERR_OK && tokenutil_is_field(key) &&
+		    json_object_set(d, key, v) != 0)
+			rc = ERR_NOMEM;
+	}
+	if (rc == ERR_OK)
+		rc = legacy_aliases(rec, d);
+	if (rc == ERR_OK && json_object_update(out, d) != 0)
+		rc = ERR_NOMEM;
+	json_object_del(out, "legacy_names");
+	json_decref(d);
+	return rc;
 }
 
 void tokenutil_login(json_t *rec, struct login_result *lr)
@@ -231,4 +293,10 @@ void tokenutil_login(json_t *rec, struct login_result *lr)
 	    json_is_true(json_object_get(rec, "token_no_default_policy"));
 	lr->bound_cidrs = json_object_get(rec, "token_bound_cidrs");
 	lr->renewable = true;
+}
+
+bool tokenutil_cidr_allowed(json_t *rec, const char *addr)
+{
+	return cidr_list_allows(json_object_get(rec, "token_bound_cidrs"),
+	                        addr);
 }

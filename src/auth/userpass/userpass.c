@@ -153,8 +153,10 @@ static err_t user_read(struct mount *m, const char *name, struct response *resp)
 	if (rc != ERR_OK)
 		return response_error(resp, rc, "%s", err_str(rc));
 	d = json_object();
-	if (d != NULL)
-		tokenutil_describe(u, d);
+	if (d != NULL && tokenutil_describe(u, d) != ERR_OK) {
+		json_decref(d);
+		d = NULL;
+	}
 	json_decref(u);
 	if (d == NULL)
 		return response_error(resp, ERR_NOMEM, NULL);
