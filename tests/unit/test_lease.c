@@ -286,6 +286,14 @@ static void test_renew_caps(void **state)
 	assert_int_equal(lease_renew(e->lm, "", a, -1, &ttl), ERR_OK);
 	assert_int_equal(ttl, 30);
 
+	/*
+	 * Back to the full term, so the lease is still alive at T0 + 149
+	 * (left at T0 + 40, the expiry thread could take it first).
+	 */
+	e->grant = 0;
+	assert_int_equal(lease_renew(e->lm, "", a, 1000, &ttl), ERR_OK);
+	assert_int_equal(ttl, 140);
+
 	/* At the hard end nothing is left: refused, never "0 = forever". */
 	set_now(T0 + 149);
 	assert_int_equal(lease_renew(e->lm, "", a, INT64_MAX, &ttl),
