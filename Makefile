@@ -58,9 +58,11 @@ fuzz: test-deps
 	cmake --build build-fuzz -j $(JOBS)
 	for f in build-fuzz/fuzz_*; do \
 		name=$$(basename $$f); \
+		seeds=tests/fuzz/corpus/$${name#fuzz_}; \
+		[ -d $$seeds ] || seeds=; \
 		mkdir -p build-fuzz/corpus-$$name; \
 		$$f -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus-$$name \
-			tests/fuzz/corpus/$${name#fuzz_} || exit 1; \
+			$$seeds || exit 1; \
 	done
 
 # Not part of check or CI: numbers depend on the machine and what else runs
