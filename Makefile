@@ -55,7 +55,7 @@ check: test test-asan fuzz-smoke
 fuzz: test-deps
 	CC=clang cmake -S . -B build-fuzz -DCOFFER_FUZZ=ON \
 		-DCMAKE_BUILD_TYPE=Debug >/dev/null
-	cmake --build build-fuzz -j $(JOBS)
+	cmake --build build-fuzz -j $(JOBS) --target fuzzers
 	for f in build-fuzz/fuzz_*; do \
 		name=$$(basename $$f); \
 		seeds=tests/fuzz/corpus/$${name#fuzz_}; \

@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "base/secret.h"
 #include "core/token_internal.h"
+#include "storage/cache.h"
 
 #define HMAC_KEY_PATH "core/token-hmac-key"
 
@@ -53,7 +54,16 @@ err_t token_store_new(struct storage *enc, struct token_store **out)
 
 	if (ts == NULL)
 		return ERR_NOMEM;
-	ts->enc = enc;
+	/*
+	 * Every request reads its token's entry: keep entries in memory. All
+	 * writes of token entries go through ts->enc, as the cache needs.
+	 */
+	rc =
+	    cache_view_new(enc, TOKEN_ID_PREFIX, TOKEN_CACHE_ENTRIES, &ts->enc);
+	if (rc != ERR_OK) {
+		free(ts);
+		return rc;
+	}
 	pthread_rwlock_init(&ts->tree, NULL);
 	for (i = 0; i < TOKEN_USE_STRIPES; i++)
 		pthread_mutex_init(&ts->uses[i], NULL);
@@ -73,6 +83,7 @@ void token_store_free(struct token_store *ts)
 	if (ts == NULL)
 		return;
 	secret_wipe(ts->key, sizeof(ts->key));
+	storage_free(ts->enc);
 	pthread_rwlock_destroy(&ts->tree);
 	for (i = 0; i < TOKEN_USE_STRIPES; i++)
 		pthread_mutex_destroy(&ts->uses[i]);

@@ -14,9 +14,12 @@
 #define TOKEN_ID_PREFIX       "sys/token/id/"
 #define TOKEN_ACCESSOR_PREFIX "sys/token/accessor/"
 #define TOKEN_PARENT_PREFIX   "sys/token/parent/"
-#define TOKEN_HMAC_KEY_LEN    32
-#define TOKEN_RAND_LEN        24
-#define TOKEN_USE_STRIPES     16
+
+/* Decoded entries kept in memory (src/storage/cache.h). */
+#define TOKEN_CACHE_ENTRIES 16384
+#define TOKEN_HMAC_KEY_LEN  32
+#define TOKEN_RAND_LEN      24
+#define TOKEN_USE_STRIPES   16
 
 struct token_store {
 	struct storage *enc;

@@ -1,0 +1,255 @@
+/*
+ * cache.c - the read cache of cache.h: an open-addressing hash table of
+ * key -> value copies, under one mutex.
+ */
+#include "storage/cache.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/secret.h"
+
+struct slot {
+	char *key; /* NULL: empty */
+	uint8_t *value;
+	size_t len;
+};
+
+struct cache {
+	struct storage base;
+	struct storage *parent;
+	char *prefix;
+	size_t plen;
+	pthread_mutex_t lock;
+	struct slot *slots;
+	size_t nslots; /* a power of two, twice the capacity */
+	size_t used;
+	size_t capacity;
+	uint64_t generation;
+};
+
+static uint64_t hash_key(const char *k)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *k; k++) {
+		h ^= (unsigned char)*k;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static void slot_clear(struct slot *s)
+{
+	free(s->key);
+	secret_free_n(s->value, s->len);
+	s->key = NULL;
+	s->value = NULL;
+	s->len = 0;
+}
+
+static void clear_all(struct cache *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nslots; i++)
+		slot_clear(&c->slots[i]);
+	c->used = 0;
+}
+
+static struct slot *find(struct cache *c, const char *key)
+{
+	size_t i = (size_t)hash_key(key) & (c->nslots - 1);
+
+	while (c->slots[i].key != NULL) {
+		if (strcmp(c->slots[i].key, key) == 0)
+			return &c->slots[i];
+		i = (i + 1) & (c->nslots - 1);
+	}
+	return &c->slots[i];
+}
+
+/*
+ * Drops key; with linear probing the entries after it in its run are put
+ * back, so that later lookups still find them.
+ */
+static void drop(struct cache *c, const char *key)
+{
+	struct slot *s = find(c, key);
+	size_t i;
+
+	if (s->key == NULL)
+		return;
+	slot_clear(s);
+	c->used--;
+	i = ((size_t)(s - c->slots) + 1) & (c->nslots - 1);
+	while (c->slots[i].key != NULL) {
+		struct slot moved = c->slots[i], *to;
+		c->slots[i] = (struct slot){NULL, NULL, 0};
+		to = find(c, moved.key);
+		*to = moved;
+		i = (i + 1) & (c->nslots - 1);
+	}
+}
+
+static bool cached_prefix(const struct cache *c, const char *key)
+{
+	return strncmp(key, c->prefix, c->plen) == 0;
+}
+
+static void remember(struct cache *c, const char *key, const uint8_t *value,
+                     size_t len, uint64_t generation)
+{
+	struct slot *s;
+	char *k;
+	uint8_t *v;
+
+	pthread_mutex_lock(&c->lock);
+	if (generation != c->generation)
+		goto out; /* a write happened meanwhile: the value may be old */
+	if (c->used >= c->capacity)
+		clear_all(c);
+	s = find(c, key);
+	if (s->key != NULL)
+		goto out;
+	k = strdup(key);
+	v = malloc(len ? len : 1);
+	if (k == NULL || v == NULL) {
+		free(k);
+		free(v);
+		goto out;
+	}
+	memcpy(v, value, len);
+	s->key = k;
+	s->value = v;
+	s->len = len;
+	c->used++;
+out:
+	pthread_mutex_unlock(&c->lock);
+}
+
+static err_t cache_get(struct storage *st, const char *key, struct buf *out,
+                       bool *found)
+{
+	struct cache *c = (struct cache *)st;
+	size_t start = out->len;
+	uint64_t generation;
+	struct slot *s;
+	err_t rc;
+
+	if (!cached_prefix(c, key))
+		return storage_get(c->parent, key, out, found);
+
+	pthread_mutex_lock(&c->lock);
+	s = find(c, key);
+	if (s->key != NULL) {
+		rc = buf_append(out, s->value, s->len);
+		pthread_mutex_unlock(&c->lock);
+		*found = rc == ERR_OK;
+		return rc;
+	}
+	generation = c->generation;
+	pthread_mutex_unlock(&c->lock);
+
+	rc = storage_get(c->parent, key, out, found);
+	if (rc == ERR_OK && *found)
+		remember(c, key, out->data + start, out->len - start,
+		         generation);
+	return rc;
+}
+
+/* Forgets the keys a write touches and starts a new generation. */
+static void invalidate(struct cache *c, const struct storage_op *ops, size_t n)
+{
+	size_t i;
+
+	pthread_mutex_lock(&c->lock);
+	c->generation++;
+	for (i = 0; i < n; i++)
+		if (ops[i].key != NULL && cached_prefix(c, ops[i].key))
+			drop(c, ops[i].key);
+	pthread_mutex_unlock(&c->lock);
+}
+
+static err_t cache_commit(struct storage *st, const struct storage_op *ops,
+                          size_t n)
+{
+	struct cache *c = (struct cache *)st;
+	err_t rc;
+
+	invalidate(c, ops, n);
+	rc = storage_commit(c->parent, ops, n);
+	invalidate(c, ops, n);
+	return rc;
+}
+
+static err_t cache_put(struct storage *st, const char *key,
+                       const uint8_t *value, size_t len)
+{
+	struct storage_op op = {STORAGE_PUT, key, value, len};
+
+	return cache_commit(st, &op, 1);
+}
+
+static err_t cache_delete(struct storage *st, const char *key)
+{
+	struct storage_op op = {STORAGE_DELETE, key, NULL, 0};
+
+	return cache_commit(st, &op, 1);
+}
+
+static err_t cache_list(struct storage *st, const char *prefix, json_t **keys)
+{
+	return storage_list(((struct cache *)st)->parent, prefix, keys);
+}
+
+static void cache_free(struct storage *st)
+{
+	struct cache *c = (struct cache *)st;
+
+	if (c == NULL)
+		return;
+	clear_all(c);
+	free(c->slots);
+	free(c->prefix);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+static const struct storage_ops cache_ops = {
+    .get = cache_get,
+    .put = cache_put,
+    .delete = cache_delete,
+    .list = cache_list,
+    .commit = cache_commit,
+    .free = cache_free,
+};
+
+err_t cache_view_new(struct storage *parent, const char *prefix,
+                     size_t capacity, struct storage **out)
+{
+	struct cache *c = calloc(1, sizeof(*c));
+	size_t n = 16;
+
+	if (c == NULL)
+		return ERR_NOMEM;
+	while (n < capacity * 2 && n < ((size_t)1 << 30))
+		n *= 2;
+	c->base.ops = &cache_ops;
+	c->base.type = parent->type;
+	c->parent = parent;
+	c->prefix = strdup(prefix);
+	c->plen = strlen(prefix);
+	c->nslots = n;
+	c->capacity = n / 2;
+	c->slots = calloc(n, sizeof(*c->slots));
+	pthread_mutex_init(&c->lock, NULL);
+	if (c->prefix == NULL || c->slots == NULL) {
+		cache_free(&c->base);
+		return ERR_NOMEM;
+	}
+	*out = &c->base;
+	return ERR_OK;
+}
