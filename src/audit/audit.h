@@ -1,9 +1,10 @@
 /*
  * audit.h - the audit broker and the interface of its devices.
  *
- * Every request that reaches a mount, and its response, become one JSON
- * record each, in the shape Vault's audit log has. The broker hands each
- * record to every enabled device; a device is one implementation of
+ * Every request that reaches a mount, and every one the core refuses
+ * before (bad token, policy denial, no such path), and its response,
+ * become one JSON record each, in the shape Vault's audit log has. The broker
+ * hands each record to every enabled device; a device is one implementation of
  * struct audit_device_ops (file, syslog, socket, http), registered in the
  * one table of audit/broker.c.
  *
@@ -38,7 +39,9 @@
 
 #define AUDIT_SALT_LEN  32
 #define AUDIT_TABLE_KEY "core/audit"
-#define AUDIT_HMAC_TAG  "hmac-sha256:"
+/* The request headers every record carries: {"name": {"hmac": bool}}. */
+#define AUDIT_HEADERS_KEY "core/audit-headers"
+#define AUDIT_HMAC_TAG    "hmac-sha256:"
 
 struct audit_device;
 struct core;
@@ -107,6 +110,12 @@ struct audit_input {
 	const char *mount_point;
 	json_t *non_hmac_request_keys;  /* array of strings or NULL */
 	json_t *non_hmac_response_keys; /* array of strings or NULL */
+	/*
+	 * The request headers to record: lowercase name -> {"hmac": bool}.
+	 * Set by the broker from its configuration; NULL or empty records
+	 * none (and costs nothing).
+	 */
+	json_t *header_config;
 };
 
 /* ---- format.c ---- */
@@ -178,6 +187,26 @@ err_t audit_broker_hash(struct audit_broker *b, const char *path,
  */
 err_t audit_broker_log(struct audit_broker *b, const struct audit_input *in);
 
+/*
+ * The request headers recorded in every record, as
+ * sys/config/auditing/request-headers lists them: a new object
+ * {"name": {"hmac": bool}}, or NULL when memory ran out.
+ */
+json_t *audit_broker_headers(struct audit_broker *b);
+
+/*
+ * Records header name (any case; kept lowercase) in every record from now
+ * on, its values HMAC'd when hmac. Stored at AUDIT_HEADERS_KEY before it
+ * takes effect. A name that is not an HTTP token, or one too many:
+ * ERR_INVALID with the reason in resp.
+ */
+err_t audit_broker_header_set(struct audit_broker *b, const char *name,
+                              bool hmac, struct response *resp);
+
+/* Stops recording header name; an unknown name is not an error. */
+err_t audit_broker_header_delete(struct audit_broker *b, const char *name,
+                                 struct response *resp);
+
 /* Reopens the devices' files, after a log rotation (SIGHUP). */
 void audit_broker_reopen(struct audit_broker *b);
 
@@ -194,6 +223,16 @@ size_t audit_broker_count(struct audit_broker *b);
  */
 err_t core_audit_log(struct core *c, const struct request *req,
                      struct response *resp, bool is_response);
+
+/*
+ * Records a request the core refused before it reached a mount (no or bad
+ * token, a policy denial, no such path): its request record, then its
+ * response record with the error already in resp. The refusal stands
+ * whatever the devices answer, and resp is left as it is. The core's
+ * read lock is held.
+ */
+void core_audit_refused(struct core *c, const struct request *req,
+                        struct response *resp);
 
 /* Reopens the audit files of c (SIGHUP); takes the core's read lock. */
 void core_audit_reopen(struct core *c);

@@ -5,6 +5,8 @@
  * The table is a JSON array behind the barrier, like the mount tables:
  *   [{"path": "file/", "type": "file", "description": "", "local": false,
  *     "options": {"file_path": "..."}, "salt": "<64 hex>"}]
+ * and the request headers to record beside it, at "core/audit-headers":
+ *   {"x-request-source": {"hmac": true}}
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,11 +19,15 @@
 
 #define AUDIT_MAX_DEVICES 64
 #define AUDIT_MAX_PATH    128
+/* Headers recorded in every record: bounded, as each one costs a lookup. */
+#define AUDIT_MAX_HEADERS     64
+#define AUDIT_MAX_HEADER_NAME 128
 
 struct audit_broker {
 	pthread_rwlock_t lock; /* over devs and n */
 	struct audit_device **devs;
 	size_t n;
+	json_t *headers;     /* {"name": {"hmac": bool}}, never NULL */
 	struct storage *enc; /* not owned */
 };
 
@@ -265,6 +271,30 @@ out:
 	return rc;
 }
 
+/* The header configuration; a missing one is empty. */
+static err_t headers_load(struct audit_broker *b)
+{
+	struct buf text = BUF_INIT;
+	bool found = false;
+	json_t *o;
+	err_t rc;
+
+	rc = storage_get(b->enc, AUDIT_HEADERS_KEY, &text, &found);
+	if (rc != ERR_OK || !found)
+		goto out;
+	o = json_loadb((const char *)text.data, text.len, 0, NULL);
+	if (!json_is_object(o)) {
+		json_decref(o);
+		rc = ERR_STORAGE;
+		goto out;
+	}
+	json_decref(b->headers);
+	b->headers = o;
+out:
+	buf_release(&text);
+	return rc;
+}
+
 err_t audit_broker_new(struct storage *enc, struct audit_broker **out)
 {
 	struct audit_broker *b = calloc(1, sizeof(*b));
@@ -274,7 +304,10 @@ err_t audit_broker_new(struct storage *enc, struct audit_broker **out)
 		return ERR_NOMEM;
 	pthread_rwlock_init(&b->lock, NULL);
 	b->enc = enc;
-	rc = broker_load(b);
+	b->headers = json_object();
+	rc = b->headers ? broker_load(b) : ERR_NOMEM;
+	if (rc == ERR_OK)
+		rc = headers_load(b);
 	if (rc != ERR_OK) {
 		audit_broker_free(b);
 		return rc;
@@ -294,6 +327,7 @@ void audit_broker_free(struct audit_broker *b)
 	for (i = 0; i < b->n; i++)
 		device_free(b->devs[i]);
 	free(b->devs);
+	json_decref(b->headers);
 	pthread_rwlock_destroy(&b->lock);
 	free(b);
 }
@@ -591,17 +625,21 @@ static err_t device_log(struct audit_device *d, const struct audit_input *in)
 err_t audit_broker_log(struct audit_broker *b, const struct audit_input *in)
 {
 	size_t i, wanted = 0, recorded = 0;
+	struct audit_input with_headers;
 
 	if (b == NULL)
 		return ERR_OK;
 	pthread_rwlock_rdlock(&b->lock);
+	/* The configuration is read under the lock that guards it. */
+	with_headers = *in;
+	with_headers.header_config = b->headers;
 	for (i = 0; i < b->n; i++) {
 		struct audit_device *d = b->devs[i];
 		err_t rc;
 		if (!device_wants(d, in))
 			continue;
 		wanted++;
-		rc = device_log(d, in);
+		rc = device_log(d, &with_headers);
 		if (rc == ERR_OK)
 			recorded++;
 		else
@@ -613,6 +651,112 @@ err_t audit_broker_log(struct audit_broker *b, const struct audit_input *in)
 	}
 	pthread_rwlock_unlock(&b->lock);
 	return wanted > 0 && recorded == 0 ? ERR_IO : ERR_OK;
+}
+
+json_t *audit_broker_headers(struct audit_broker *b)
+{
+	json_t *copy;
+
+	pthread_rwlock_rdlock(&b->lock);
+	copy = json_deep_copy(b->headers);
+	pthread_rwlock_unlock(&b->lock);
+	return copy;
+}
+
+/* An HTTP field name (RFC 9110 token), lowercased into out. */
+static err_t header_name(const char *in, struct buf *out)
+{
+	static const char extra[] = "!#$%&'*+-.^_`|~";
+	size_t i, n = strlen(in);
+
+	if (n == 0 || n > AUDIT_MAX_HEADER_NAME)
+		return ERR_INVALID;
+	for (i = 0; i < n; i++) {
+		char ch = in[i];
+		bool ok = (ch >= 'a' && ch <= 'z') ||
+		          (ch >= 'A' && ch <= 'Z') ||
+		          (ch >= '0' && ch <= '9') ||
+		          (ch != 0 && strchr(extra, ch) != NULL);
+		if (!ok)
+			return ERR_INVALID;
+		if (buf_append_byte(out, ch >= 'A' && ch <= 'Z'
+		                             ? (uint8_t)(ch - 'A' + 'a')
+		                             : (uint8_t)ch) != ERR_OK)
+			return ERR_NOMEM;
+	}
+	return ERR_OK;
+}
+
+/* Stores next as the header configuration and adopts it; lock held. */
+static err_t headers_commit(struct audit_broker *b, json_t *next)
+{
+	char *text = json_dumps(next, JSON_COMPACT | JSON_SORT_KEYS);
+	err_t rc = ERR_NOMEM;
+
+	if (text != NULL)
+		rc = storage_put(b->enc, AUDIT_HEADERS_KEY,
+		                 (const uint8_t *)text, strlen(text));
+	free(text);
+	if (rc != ERR_OK)
+		return rc;
+	json_decref(b->headers);
+	b->headers = json_incref(next);
+	return ERR_OK;
+}
+
+/* Sets (value not NULL, stolen) or removes the entry of name. */
+static err_t headers_change(struct audit_broker *b, const char *name,
+                            json_t *value, struct response *resp)
+{
+	struct buf n = BUF_INIT;
+	json_t *next = NULL;
+	err_t rc;
+
+	rc = header_name(name, &n);
+	if (rc != ERR_OK) {
+		rc = response_error(resp, rc, "invalid header name");
+		goto out;
+	}
+	pthread_rwlock_wrlock(&b->lock);
+	next = json_deep_copy(b->headers);
+	if (next == NULL)
+		rc = response_error(resp, ERR_NOMEM, NULL);
+	else if (value == NULL)
+		rc = json_object_del(next, buf_str(&n)) == 0
+		         ? headers_commit(b, next)
+		         : ERR_OK;
+	else if (json_object_get(next, buf_str(&n)) == NULL &&
+	         json_object_size(next) >= AUDIT_MAX_HEADERS)
+		rc = response_error(resp, ERR_INVALID,
+		                    "too many audited request headers");
+	else if (json_object_set(next, buf_str(&n), value) != 0)
+		rc = response_error(resp, ERR_NOMEM, NULL);
+	else
+		rc = headers_commit(b, next);
+	pthread_rwlock_unlock(&b->lock);
+	if (rc != ERR_OK && resp->err == ERR_OK)
+		response_error(resp, rc, "%s", err_str(rc));
+out:
+	json_decref(next);
+	json_decref(value);
+	buf_release(&n);
+	return rc;
+}
+
+err_t audit_broker_header_set(struct audit_broker *b, const char *name,
+                              bool hmac, struct response *resp)
+{
+	json_t *v = json_pack("{s:b}", "hmac", hmac);
+
+	if (v == NULL)
+		return response_error(resp, ERR_NOMEM, NULL);
+	return headers_change(b, name, v, resp);
+}
+
+err_t audit_broker_header_delete(struct audit_broker *b, const char *name,
+                                 struct response *resp)
+{
+	return headers_change(b, name, NULL, resp);
 }
 
 void audit_broker_reopen(struct audit_broker *b)

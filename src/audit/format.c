@@ -5,14 +5,16 @@
  *    "auth": {client_token, accessor, display_name, policies, ...},
  *    "request": {id, operation, mount_type, mount_accessor, mount_point,
  *                client_token, client_token_accessor, namespace {id, path},
- *                path, data, remote_address, wrap_ttl},
+ *                path, data, headers, remote_address, wrap_ttl},
  *    "response": {mount_type, data, secret {lease_id}, auth, warnings},
  *    "error": ""}
  *
  * What is hashed: the client token and its accessor wherever they appear,
  * every string at any depth of request and response data (numbers and
  * booleans are not secrets by themselves and stay readable, as in Vault),
- * client_token/accessor inside a response's auth block, and a raw body.
+ * client_token/accessor inside a response's auth block, a raw body, and
+ * the values of the request headers configured with hmac=true (the
+ * headers recorded at all are only those the operator configured).
  * The path, the operation, the policies and the error text stay readable:
  * an operator must be able to read the trail, and handlers never put a
  * secret into an error (response_error's contract).
@@ -173,6 +175,55 @@ static json_t *format_auth(const struct audit_device *d,
 	return a;
 }
 
+/* The values of one configured header, each HMAC'd when asked. */
+static json_t *header_values(const struct audit_device *d, json_t *values,
+                             bool hmac)
+{
+	json_t *out, *v;
+	size_t i;
+
+	if (!hmac)
+		return json_deep_copy(values);
+	if ((out = json_array()) == NULL)
+		return NULL;
+	json_array_foreach(values, i, v)
+	{
+		if (json_array_append_new(
+		        out, hashed_string(d, json_string_value(v),
+		                           json_string_length(v))) != 0) {
+			json_decref(out);
+			return NULL;
+		}
+	}
+	return out;
+}
+
+/*
+ * request.headers: only the headers the operator configured, and only
+ * those the client sent. The token's headers are never in req->headers.
+ */
+static json_t *format_headers(const struct audit_device *d,
+                              const struct audit_input *in)
+{
+	json_t *out = json_object(), *cfg, *values;
+	const char *name;
+
+	json_object_foreach(in->header_config, name, cfg)
+	{
+		values = json_object_get(in->req->headers, name);
+		if (out == NULL || !json_is_array(values))
+			continue;
+		if (!put(out, name,
+		         header_values(
+		             d, values,
+		             json_is_true(json_object_get(cfg, "hmac"))))) {
+			json_decref(out);
+			out = NULL;
+		}
+	}
+	return out;
+}
+
 static json_t *format_request(const struct audit_device *d,
                               const struct audit_input *in)
 {
@@ -204,6 +255,9 @@ static json_t *format_request(const struct audit_device *d,
 		ok =
 		    put(r, "data",
 		        hash_value(d, req->data, in->non_hmac_request_keys, 0));
+	if (ok && json_object_size(in->header_config) > 0 &&
+	    json_object_size(req->headers) > 0)
+		ok = put(r, "headers", format_headers(d, in));
 	if (!ok) {
 		json_decref(r);
 		return NULL;

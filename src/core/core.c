@@ -281,16 +281,23 @@ static void core_dispatch(struct core *c, struct request *req,
 	req->mount_path = m ? m->path : NULL;
 	req->rel = strlen(req->path) >= mlen ? req->path + mlen : "";
 
-	/* The token comes first, so that a stranger learns no mount names. */
+	/*
+	 * The token comes first, so that a stranger learns no mount names.
+	 * A refusal is audited too (issue 6): probes with stolen or guessed
+	 * tokens are what an operator reads the trail for.
+	 */
 	if (be == NULL || be->unauthenticated == NULL ||
 	    !be->unauthenticated(req->rel, req->op))
-		if (core_authorize(c, req, resp) != ERR_OK)
+		if (core_authorize(c, req, resp) != ERR_OK) {
+			core_audit_refused(c, req, resp);
 			return;
+		}
 	if (m == NULL) {
 		response_error(resp, ERR_NOT_FOUND,
 		               "no handler for route \"%s\". route entry not "
 		               "found.",
 		               req->path);
+		core_audit_refused(c, req, resp);
 		return;
 	}
 

@@ -24,20 +24,19 @@ static json_t *non_hmac_keys(const struct mount *m, const char *option)
 	return keys;
 }
 
-err_t core_audit_log(struct core *c, const struct request *req,
-                     struct response *resp, bool is_response)
+/* Hands one record (resp NULL: the request's) to the broker. */
+static err_t audit_record(struct core *c, const struct request *req,
+                          const struct response *resp)
 {
 	const struct mount *m = req->mount;
 	const struct namespace *ns;
 	struct audit_input in;
 	err_t rc;
 
-	if (audit_broker_count(c->audit) == 0)
-		return ERR_OK;
 	memset(&in, 0, sizeof(in));
 	ns = req->ns[0] ? namespaces_find(c, req->ns) : NULL;
 	in.req = req;
-	in.resp = is_response ? resp : NULL;
+	in.resp = resp;
 	in.auth = req->auth;
 	in.ns_id = ns ? ns->id : "root";
 	in.mount_type = m ? m->type : "";
@@ -51,7 +50,15 @@ err_t core_audit_log(struct core *c, const struct request *req,
 	rc = audit_broker_log(c->audit, &in);
 	json_decref(in.non_hmac_request_keys);
 	json_decref(in.non_hmac_response_keys);
-	if (rc == ERR_OK)
+	return rc;
+}
+
+err_t core_audit_log(struct core *c, const struct request *req,
+                     struct response *resp, bool is_response)
+{
+	if (audit_broker_count(c->audit) == 0)
+		return ERR_OK;
+	if (audit_record(c, req, is_response ? resp : NULL) == ERR_OK)
 		return ERR_OK;
 
 	/* Whatever the handler produced must not reach the client. */
@@ -61,6 +68,19 @@ err_t core_audit_log(struct core *c, const struct request *req,
 	               "audit failure: no audit device could record the %s",
 	               is_response ? "response" : "request");
 	return ERR_IO;
+}
+
+void core_audit_refused(struct core *c, const struct request *req,
+                        struct response *resp)
+{
+	if (audit_broker_count(c->audit) == 0)
+		return;
+	/*
+	 * A failure here needs no answer of its own: the request is refused
+	 * already, and the broker has logged which device failed.
+	 */
+	audit_record(c, req, NULL);
+	audit_record(c, req, resp);
 }
 
 void core_audit_reopen(struct core *c)

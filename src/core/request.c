@@ -39,12 +39,14 @@ void request_release(struct request *req)
 	free(req->path);
 	free(req->ns_owned);
 	json_decref(req->data);
+	json_decref(req->headers);
 	secret_free(req->token);
 	free(req->tls_peer_cert_pem);
 	req->tls_peer_cert_pem = NULL;
 	req->path = NULL;
 	req->ns_owned = NULL;
 	req->data = NULL;
+	req->headers = NULL;
 	req->token = NULL;
 }
 

@@ -49,6 +49,13 @@ struct request {
 	 * verifies it against its own trusted certificates.
 	 */
 	char *tls_peer_cert_pem;
+	/*
+	 * The HTTP request headers (owned, may be NULL): lowercased name ->
+	 * array of its values in the order received. X-Vault-Token and
+	 * Authorization are never in it: they carry the token, a secret.
+	 * Read only by audit, for the headers an operator chose to record.
+	 */
+	json_t *headers;
 
 	/* Filled by the core while routing. */
 	char *ns_owned;           /* the resolved namespace, when it differs */

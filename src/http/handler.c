@@ -9,6 +9,8 @@
 #include "http/path.h"
 
 #define HTTP_MAX_TOKEN 8192
+/* Longer names exist in no real client; they are not recorded. */
+#define HTTP_MAX_HEADER_NAME 256
 
 void http_call_init(struct http_call *c)
 {
@@ -181,6 +183,56 @@ static err_t read_token(struct http_call *c, const struct http_head *h)
 	return ERR_OK;
 }
 
+/* The headers that carry the token; they never leave read_token. */
+static bool is_token_header(const char *name, size_t len)
+{
+	return http_token_eq(name, len, "x-vault-token") ||
+	       http_token_eq(name, len, "authorization");
+}
+
+/*
+ * Every header but the token's into req.headers, for the audit records
+ * that name some of them. Names are lowercased, since HTTP names are not
+ * case-sensitive and the audit configuration is keyed by lowercase names.
+ * A value that is not UTF-8 cannot be a JSON string and is left out.
+ */
+static err_t read_headers(struct http_call *c, const struct http_head *h)
+{
+	char name[HTTP_MAX_HEADER_NAME + 1];
+	json_t *all = json_object(), *list, *v;
+	size_t i, k;
+
+	if (all == NULL)
+		return response_error(&c->resp, ERR_NOMEM, "out of memory");
+	c->req.headers = all;
+	for (i = 0; i < h->n_headers; i++) {
+		const struct http_header *hd = &h->headers[i];
+		if (hd->name_len == 0 || hd->name_len > HTTP_MAX_HEADER_NAME ||
+		    is_token_header(hd->name, hd->name_len))
+			continue;
+		for (k = 0; k < hd->name_len; k++) {
+			char ch = hd->name[k];
+			name[k] = ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch;
+		}
+		name[hd->name_len] = 0;
+		v = json_stringn(hd->value, hd->value_len);
+		if (v == NULL)
+			continue;
+		list = json_object_get(all, name);
+		if (list == NULL) {
+			list = json_array();
+			if (json_object_set_new(all, name, list) != 0)
+				list = NULL;
+		}
+		if (list == NULL)
+			json_decref(v);
+		if (list == NULL || json_array_append_new(list, v) != 0)
+			return response_error(&c->resp, ERR_NOMEM,
+			                      "out of memory");
+	}
+	return ERR_OK;
+}
+
 static err_t read_namespace(struct http_call *c, const struct http_head *h)
 {
 	const char *why = NULL;
@@ -315,6 +367,8 @@ err_t http_call_build(struct http_call *c, const struct http_head *h,
 		goto out;
 	}
 	rc = read_token(c, h);
+	if (rc == ERR_OK)
+		rc = read_headers(c, h);
 	if (rc == ERR_OK)
 		rc = read_namespace(c, h);
 	if (rc == ERR_OK)

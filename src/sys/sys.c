@@ -55,6 +55,8 @@ static const struct sys_route routes[] = {
     {"audit", sys_audit},
     {"audit/", sys_audit},
     {"audit-hash/", sys_audit_hash},
+    {"config/auditing/request-headers", sys_audit_headers},
+    {"config/auditing/request-headers/", sys_audit_headers},
 };
 
 static sys_handler_fn find_route(const struct sys_route *table, size_t n,

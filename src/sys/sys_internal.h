@@ -64,6 +64,9 @@ err_t sys_leases(struct core *c, struct request *req, struct response *resp);
 err_t sys_audit(struct core *c, struct request *req, struct response *resp);
 err_t sys_audit_hash(struct core *c, struct request *req,
                      struct response *resp);
+/* sys/config/auditing/request-headers[/<name>]: list, read, set, delete. */
+err_t sys_audit_headers(struct core *c, struct request *req,
+                        struct response *resp);
 
 /* The seal-status object, shared by sys/seal-status and sys/unseal. */
 json_t *sys_seal_status_object(struct core *c);

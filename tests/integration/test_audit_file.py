@@ -213,6 +213,158 @@ class AuditFile(ServerTest):
         self.assertNotIn(CANARY.encode(), raw)
         self.assertNotIn(ROOT.encode(), raw)
 
+    def headers_config(self, name=None, method="GET", body=None):
+        path = "/v1/sys/config/auditing/request-headers"
+        if name is not None:
+            path += "/" + name
+        return self.srv.request(method, path, body)
+
+    def test_configured_request_headers_are_recorded(self):
+        self.assertEqual(self.enable()[0], 204)
+        self.assertEqual(self.headers_config(
+            "X-Request-Source", "PUT", {"hmac": True})[0], 204)
+        self.assertEqual(self.headers_config(
+            "x-trace-id", "PUT", {"hmac": False})[0], 204)
+        # Configuring the token's headers records nothing either way.
+        self.assertEqual(self.headers_config(
+            "x-vault-token", "PUT", {"hmac": False})[0], 204)
+        self.assertEqual(self.headers_config(
+            "authorization", "PUT", {"hmac": False})[0], 204)
+        source = "canary-header-value"
+        trace = "trace-CLEAR-4411"
+        status, _ = self.srv.request(
+            "GET", "/v1/sys/mounts",
+            headers={"X-Request-Source": source, "X-Trace-Id": trace,
+                     "X-Unlisted": CANARY})
+        self.assertEqual(status, 200)
+        status, _ = self.srv.request(
+            "GET", "/v1/sys/auth", token="",
+            headers={"Authorization": "Bearer " + ROOT,
+                     "X-Request-Source": source})
+        self.assertEqual(status, 200)
+
+        raw, recs = records(self.log)
+        self.assertNotIn(source.encode(), raw)
+        self.assertNotIn(CANARY.encode(), raw)
+        self.assertNotIn(ROOT.encode(), raw)
+        mounts = [r for r in recs if r["request"]["path"] == "sys/mounts"]
+        self.assertEqual(len(mounts), 2)
+        for r in mounts:
+            self.assertEqual(r["request"]["headers"], {
+                "x-request-source": [self.audit_hash(source)],
+                "x-trace-id": [trace]})
+        auth = [r for r in recs if r["request"]["path"] == "sys/auth"]
+        self.assertEqual(len(auth), 2)
+        for r in auth:
+            self.assertEqual(r["request"]["headers"], {
+                "x-request-source": [self.audit_hash(source)]})
+        for r in recs:
+            for name in r["request"].get("headers", {}):
+                self.assertNotIn(name, ("x-vault-token", "authorization",
+                                        "x-unlisted"))
+
+    def test_request_header_config_list_read_delete(self):
+        status, body = self.headers_config()
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["data"], {"headers": {}})
+        self.assertEqual(self.headers_config(
+            "X-Forwarded-For", "PUT", {"hmac": False})[0], 204)
+        self.assertEqual(self.headers_config(
+            "x-request-source", "POST", {"hmac": "true"})[0], 204)
+        status, body = self.headers_config()
+        self.assertEqual(status, 200)
+        want = {"x-forwarded-for": {"hmac": False},
+                "x-request-source": {"hmac": True}}
+        self.assertEqual(body["data"]["headers"], want)
+        self.assertEqual(body["headers"], want)  # the top-level copy
+        status, body = self.headers_config("X-Forwarded-For")
+        self.assertEqual(status, 200)
+        self.assertEqual(body["data"], {"x-forwarded-for": {"hmac": False}})
+        # Setting it again replaces the entry.
+        self.assertEqual(self.headers_config(
+            "x-forwarded-for", "PUT", {"hmac": True})[0], 204)
+        self.assertEqual(self.headers_config("x-forwarded-for")[1]["data"],
+                         {"x-forwarded-for": {"hmac": True}})
+        self.assertEqual(self.headers_config(
+            "x-forwarded-for", "DELETE")[0], 204)
+        self.assertEqual(self.headers_config("x-forwarded-for")[0], 400)
+        self.assertEqual(self.headers_config()[1]["data"]["headers"],
+                         {"x-request-source": {"hmac": True}})
+        # Bad input.
+        self.assertEqual(self.headers_config(
+            "bad%20name", "PUT", {"hmac": False})[0], 400)
+        self.assertEqual(self.headers_config(
+            "x-ok", "PUT", {"hmac": "maybe"})[0], 400)
+        self.assertEqual(self.headers_config(
+            "x" * 300, "PUT", {"hmac": False})[0], 400)
+        # A token without sudo may not change what is audited.
+        tok = self.c.auth.token.create(policies=["default"])["auth"]
+        status, _ = self.srv.request(
+            "PUT", "/v1/sys/config/auditing/request-headers/x-a",
+            {"hmac": False}, token=tok["client_token"])
+        self.assertEqual(status, 403)
+        self.assertNotIn("x-a", self.headers_config()[1]["data"]["headers"])
+
+    def test_refused_requests_are_recorded(self):
+        self.assertEqual(self.enable()[0], 204)
+        bad = "bad-CANARY-token-5e21"
+        status, _ = self.srv.request("GET", "/v1/secret/data/x", token=bad)
+        self.assertEqual(status, 403)
+        tok = self.c.auth.token.create(policies=["default"])["auth"]
+        status, _ = self.srv.request("GET", "/v1/secret/data/x",
+                                     token=tok["client_token"])
+        self.assertEqual(status, 403)
+        status, _ = self.srv.request("GET", "/v1/nosuch/path")
+        self.assertEqual(status, 404)
+        status, _ = self.srv.request("GET", "/v1/secret/data/x", token="")
+        self.assertEqual(status, 403)
+
+        raw, recs = records(self.log)
+        self.assertNotIn(bad.encode(), raw)
+        self.assertNotIn(tok["client_token"].encode(), raw)
+        self.assertNotIn(ROOT.encode(), raw)
+        denied = [r for r in recs if r["request"]["path"] == "secret/data/x"]
+        self.assertEqual([r["type"] for r in denied],
+                         ["request", "response"] * 3)
+        for r in denied:
+            self.assertEqual(r["request"]["operation"], "read")
+        for r in denied[1::2]:
+            self.assertIn("permission denied", r["error"])
+        for r in denied[0::2]:
+            self.assertEqual(r["error"], "")
+
+        # The bad token: hashed, and no auth known beyond it.
+        for r in denied[0:2]:
+            self.assertEqual(r["request"]["client_token"],
+                             self.audit_hash(bad))
+            self.assertEqual(r["auth"], {
+                "client_token": self.audit_hash(bad)})
+        # The policy denial: the caller is known, with its policies.
+        for r in denied[2:4]:
+            self.assertEqual(r["auth"]["client_token"],
+                             self.audit_hash(tok["client_token"]))
+            self.assertEqual(r["auth"]["policies"], ["default"])
+            self.assertEqual(r["request"]["mount_point"], "secret/")
+        # No token at all.
+        for r in denied[4:6]:
+            self.assertEqual(r["auth"], {})
+            self.assertNotIn("client_token", r["request"])
+
+        unknown = [r for r in recs if r["request"]["path"] == "nosuch/path"]
+        self.assertEqual([r["type"] for r in unknown],
+                         ["request", "response"])
+        self.assertIn("no handler for route", unknown[1]["error"])
+
+    def test_refused_request_stays_refused_without_audit(self):
+        sub = os.path.join(self.tmp, "sub")
+        os.mkdir(sub)
+        self.assertEqual(self.enable(file_path=sub + "/a.log")[0], 204)
+        shutil.rmtree(sub)
+        status, body = self.srv.request("GET", "/v1/secret/data/x",
+                                        token="bad-token")
+        self.assertEqual(status, 403)
+        self.assertIn("permission denied", body["errors"])
+
     def test_log_injection_is_escaped(self):
         self.assertEqual(self.enable()[0], 204)
         evil = 'k\n{"type":"forged"}\r\x1b[31m\u2028"quote'
@@ -309,6 +461,10 @@ class AuditPersistence(ServerTest):
         c.sys.submit_unseal_key(init["keys"][0])
         c.sys.enable_audit_device("file", options={"file_path": log})
         before = c.sys.calculate_hash("file", CANARY)["data"]["hash"]
+        hdr = "/v1/sys/config/auditing/request-headers"
+        self.assertEqual(srv.request("PUT", hdr + "/x-source",
+                                     {"hmac": True},
+                                     token=init["root_token"])[0], 204)
 
         srv.restart()
         c = srv.client(init["root_token"])
@@ -316,6 +472,9 @@ class AuditPersistence(ServerTest):
         self.assertIn("file/", c.sys.list_enabled_audit_devices()["data"])
         self.assertEqual(c.sys.calculate_hash("file", CANARY)["data"]["hash"],
                          before)
+        self.assertEqual(
+            srv.request("GET", hdr, token=init["root_token"])[1]["data"],
+            {"headers": {"x-source": {"hmac": True}}})
         c.sys.seal()
         c.sys.submit_unseal_key(init["keys"][0])
         c.sys.list_mounted_secrets_engines()
