@@ -533,15 +533,19 @@ static void note_failure(struct lease_mgr *lm, struct lease_slot *s,
 	pthread_mutex_lock(&lm->lock);
 	s->fails = (uint16_t)li->failures;
 	s->due = now + retry_delay(li->failures);
-	if (li->irrevocable)
-		s->flags |= SLOT_IRREVOCABLE;
 	pthread_mutex_unlock(&lm->lock);
 
-	if (li->irrevocable)
+	/*
+	 * A credential that could not be revoked must not be forgotten: past
+	 * LEASE_MAX_FAILURES the lease is flagged for the operator and still
+	 * retried, once every LEASE_RETRY_CAP, until it goes or is forced.
+	 */
+	if (li->failures == LEASE_MAX_FAILURES)
 		log_error("lease",
-		          "lease %s is irrevocable after %d failed attempts "
-		          "(%s); revoke-force removes it",
-		          li->id, li->failures, err_str(why));
+		          "lease %s could not be revoked after %d attempts "
+		          "(%s); still retrying, backing off to every %d s; "
+		          "revoke-force removes it",
+		          li->id, li->failures, err_str(why), LEASE_RETRY_CAP);
 	else
 		log_warn("lease",
 		         "revocation of lease %s failed (attempt %d: %s); "

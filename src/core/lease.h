@@ -13,9 +13,10 @@
  *
  * A background thread revokes what is due, in batches, through callbacks:
  * the token store for token leases, the mount's backend for secrets. A
- * failed revocation is retried with exponential backoff from 10 s; after
- * LEASE_MAX_FAILURES it is marked irrevocable, stays listed, and only
- * revoke-force removes it.
+ * failed revocation is retried with exponential backoff from 10 s up to
+ * LEASE_RETRY_CAP; after LEASE_MAX_FAILURES it is flagged irrevocable for
+ * the operator (lookup shows it) but still retried until it succeeds or
+ * revoke-force removes it: a credential is never silently forgotten.
  *
  * Lease ids are unique on their own (a token hash or a random suffix), so
  * the in-memory index needs no namespace in its key. Namespace rules: a

@@ -40,10 +40,8 @@ static err_t restore_one(void *ctx, const char *key)
 	                     li->kind == LEASE_TOKEN ? SLOT_TOKEN : 0, &s);
 	if (rc == ERR_OK) {
 		s->fails = (uint16_t)(li->failures > 0 ? li->failures : 0);
-		if (li->irrevocable)
-			s->flags |= SLOT_IRREVOCABLE;
-		else
-			lease_heap_push(lm, s);
+		/* Irrevocable ones too: they are retried, never forgotten. */
+		lease_heap_push(lm, s);
 	}
 	pthread_mutex_unlock(&lm->lock);
 out:

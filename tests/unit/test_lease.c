@@ -251,17 +251,39 @@ static void test_backoff_and_irrevocable(void **state)
 	assert_int_equal(li->failures, LEASE_MAX_FAILURES);
 	lease_info_free(li);
 
-	/* Irrevocable: kept, listed, no more attempts. */
-	advance_to(e, t + 100000);
+	/*
+	 * Flagged, but never forgotten: the backoff keeps doubling up to the
+	 * cap and the attempts go on.
+	 */
+	advance_to(e, t + delay - 1);
 	assert_int_equal(e->revokes, LEASE_MAX_FAILURES);
+	t += delay;
+	set_now(t);
+	wait_revokes(e, LEASE_MAX_FAILURES + 1);
 	assert_int_equal(lease_count(e->lm), 1);
 
-	/* A plain revoke still fails and keeps it; force removes it. */
+	/* A plain revoke still fails and keeps it. */
 	assert_int_equal(lease_revoke(e->lm, "", a, false), ERR_UNAVAILABLE);
 	assert_true(exists(e, "", a));
-	assert_int_equal(lease_revoke(e->lm, "", a, true), ERR_OK);
+
+	/* Once the backend works again, a retry (at most the cap away) ends
+	 * it. */
+	e->fail = false;
+	set_now(t + LEASE_RETRY_CAP);
+	for (i = 0; i < 300 && exists(e, "", a); i++) {
+		lease_mgr_kick(e->lm);
+		usleep(10000);
+	}
 	assert_false(exists(e, "", a));
 	assert_int_equal(lease_count(e->lm), 0);
+	free(a);
+
+	/* Force removes one that cannot be revoked at all. */
+	e->fail = true;
+	a = reg(e, "", "db/", "creds/ro", NULL, 10, 0);
+	assert_int_equal(lease_revoke(e->lm, "", a, false), ERR_UNAVAILABLE);
+	assert_int_equal(lease_revoke(e->lm, "", a, true), ERR_OK);
+	assert_false(exists(e, "", a));
 	free(a);
 }
 
