@@ -7,33 +7,22 @@
 #include <string.h>
 
 #include "auth/approle/approle.h"
+#include "auth/cert/cert.h"
+#include "auth/jwt/jwt_backend.h"
+#include "auth/kubernetes/kubernetes.h"
 #include "auth/userpass/userpass.h"
 #include "core/core_internal.h"
 #include "core/mount.h"
 #include "engines/cubbyhole/cubbyhole.h"
-#include "identity/identity.h"
-#include "auth/jwt/jwt_backend.h"
-#include "auth/cert/cert.h"
-#include "auth/kubernetes/kubernetes.h"
 #include "engines/database/db_backend.h"
+#include "identity/identity.h"
 
-/* One backend a line, so that parallel additions merge cleanly. */
-/* clang-format off */
 static const struct mount_backend *const backends[] = {
-    &system_backend,
-    &token_backend,
-    &kv_backend,
-    &cubbyhole_backend,
-    &identity_backend,
-    &approle_backend,
-    &userpass_backend,
-    &jwt_backend,
-    &oidc_backend,
-    &cert_backend,
-    &kubernetes_backend,
-    &database_backend,
+    &system_backend,    &token_backend,      &kv_backend,
+    &cubbyhole_backend, &identity_backend,   &approle_backend,
+    &userpass_backend,  &jwt_backend,        &oidc_backend,
+    &cert_backend,      &kubernetes_backend, &database_backend,
 };
-/* clang-format on */
 
 const struct mount_backend *mount_backend_find(const char *type)
 {
