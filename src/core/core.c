@@ -215,8 +215,7 @@ static err_t core_authorize(struct core *c, struct request *req,
 	if (req->token == NULL || req->token[0] == 0)
 		return response_error(resp, ERR_PERMISSION,
 		                      "permission denied");
-	/* Spends one use of a limited token; see token_used_up below. */
-	rc = token_use(c->tokens, req->token, &e);
+	rc = token_lookup(c->tokens, req->token, &e);
 	if (rc == ERR_PERMISSION) {
 		response_error(resp, ERR_PERMISSION, "permission denied");
 		return response_error(resp, ERR_PERMISSION, "invalid token");
@@ -227,8 +226,7 @@ static err_t core_authorize(struct core *c, struct request *req,
 
 	/*
 	 * A token bound to CIDR blocks works only from them, checked on
-	 * every use against the peer address (never a header). The use was
-	 * spent above: the lookup and the spend are one atomic step.
+	 * every use against the peer address (never a header).
 	 */
 	if (!cidr_list_allows(e->bound_cidrs, req->remote_addr))
 		return response_error(resp, ERR_PERMISSION,
@@ -240,7 +238,23 @@ static err_t core_authorize(struct core *c, struct request *req,
 		return response_error(resp, ERR_PERMISSION,
 		                      "permission denied");
 
-	return core_acl_check(c, req, e, resp);
+	rc = core_acl_check(c, req, e, resp);
+	if (rc != ERR_OK || e->num_uses == 0)
+		return rc;
+
+	/*
+	 * Only an allowed request spends a use of a limited token. The spend
+	 * checks again, atomically: of racing requests only as many as the
+	 * token has uses get through. See token_used_up in core_handle.
+	 */
+	token_entry_free(req->auth);
+	req->auth = NULL;
+	rc = token_use(c->tokens, req->token, &e);
+	if (rc != ERR_OK)
+		return response_error(resp, ERR_PERMISSION,
+		                      "permission denied");
+	req->auth = e;
+	return ERR_OK;
 }
 
 /* Revokes the token of resp->auth and removes the auth block. */

@@ -136,6 +136,10 @@ class Tokens(ServerTest):
     def test_num_uses(self):
         tok = self.create(num_uses=2)["client_token"]
         t = self.as_token(tok)
+        # A request the policy refuses does not spend a use.
+        for _ in range(3):
+            status, _ = self.srv.request("GET", "/v1/sys/mounts", token=tok)
+            self.assertEqual(status, 403)
         self.assertEqual(t.auth.token.lookup_self()["data"]["num_uses"], 1)
         self.assertEqual(t.auth.token.lookup_self()["data"]["num_uses"], 0)
         self.assertTrue(self.refused(tok))
