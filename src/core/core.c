@@ -20,6 +20,7 @@
 #include "core/lease.h"
 #include "core/lease_core.h"
 #include "engines/cubbyhole/cubbyhole.h"
+#include "identity/identity.h"
 
 err_t core_new(struct storage *phys, const struct core_options *opts,
                struct core **out)
@@ -358,6 +359,7 @@ void core_handle(struct core *c, struct request *req, struct response *resp)
 
 err_t core_namespace_purge(struct core *c, const char *ns)
 {
+	struct mount *idm;
 	json_t *names = NULL, *name;
 	size_t i;
 	err_t rc;
@@ -369,6 +371,11 @@ err_t core_namespace_purge(struct core *c, const char *ns)
 	rc = lease_revoke_prefix(c->leases, ns, "", false);
 	if (rc != ERR_OK)
 		rc = lease_revoke_prefix(c->leases, ns, "", true);
+
+	/* Its entities, aliases and groups. */
+	idm = mounts_find(c, "", "identity/");
+	if (rc == ERR_OK && idm != NULL)
+		rc = identity_purge_namespace(idm, ns);
 
 	/* Its policies. */
 	if (rc == ERR_OK)

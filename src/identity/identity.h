@@ -52,6 +52,12 @@ err_t identity_login(struct mount *idm, const char *ns,
                      json_t *alias_metadata, char **entity_id);
 
 /*
+ * Deletes every entity, alias and group of namespace ns (a namespace
+ * being deleted). Returns the first storage error.
+ */
+err_t identity_purge_namespace(struct mount *idm, const char *ns);
+
+/*
  * The policies entity_id of namespace ns gets from identity: its own and
  * those of every group it is in, directly or through other groups. *out
  * is a new sorted array without duplicates and never holding "root";

@@ -593,3 +593,47 @@ err_t identity_login(struct mount *idm, const char *ns,
 	buf_release(&id);
 	return rc;
 }
+
+/* Deletes every key below dir of s, depth first. */
+static err_t delete_dir(struct storage *s, const char *dir)
+{
+	struct buf child = BUF_INIT;
+	json_t *keys = NULL, *k;
+	size_t i;
+	err_t rc = storage_list(s, dir, &keys);
+
+	json_array_foreach(keys, i, k)
+	{
+		const char *name = json_string_value(k);
+		if (rc != ERR_OK)
+			break;
+		buf_reset(&child);
+		rc = buf_printf(&child, "%s%s", dir, name);
+		if (rc != ERR_OK)
+			break;
+		if (name[strlen(name) - 1] == '/')
+			rc = delete_dir(s, buf_str(&child));
+		else
+			rc = storage_delete(s, buf_str(&child));
+	}
+	json_decref(keys);
+	buf_release(&child);
+	return rc;
+}
+
+err_t identity_purge_namespace(struct mount *idm, const char *ns)
+{
+	struct buf dir = BUF_INIT;
+	char *hex;
+	err_t rc;
+
+	if (ns[0] == 0)
+		return ERR_INVALID; /* the root namespace is never deleted */
+	hex = hex_encode((const uint8_t *)ns, strlen(ns));
+	rc = hex ? buf_printf(&dir, "ns-%s/", hex) : ERR_NOMEM;
+	free(hex);
+	if (rc == ERR_OK)
+		rc = delete_dir(idm->view, buf_str(&dir));
+	buf_release(&dir);
+	return rc;
+}

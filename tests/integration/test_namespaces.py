@@ -54,6 +54,9 @@ class Namespaces(ServerTest):
         self.req("POST", "/v1/sys/namespaces/t/child")
         self.req("POST", "/v1/sys/mounts/kv", {"type": "kv"}, ns="t")
         self.req("PUT", "/v1/t/kv/x", {"v": "1"})
+        status, _ = self.req("POST", "/v1/identity/entity",
+                             {"name": "ci-bot"}, ns="t")
+        self.assertEqual(status, 200)
         status, body = self.req("DELETE", "/v1/sys/namespaces/t")
         self.assertEqual(status, 400)
         self.assertIn("child", body["errors"][0])
@@ -63,10 +66,13 @@ class Namespaces(ServerTest):
         self.assertEqual(status, 204)
         status, body = self.req("GET", "/v1/kv/x", ns="t")
         self.assertEqual(status, 404)
-        # Made again, the namespace starts empty.
+        # Made again, the namespace starts empty: no mounts, no entities.
         self.req("POST", "/v1/sys/namespaces/t")
         status, body = self.req("GET", "/v1/sys/mounts", ns="t")
         self.assertNotIn("kv/", body["data"])
+        status, body = self.req("GET", "/v1/identity/entity/name/ci-bot",
+                                ns="t")
+        self.assertEqual(status, 404, body)
 
     def test_hostile_names(self):
         for name in ("root", "ROOT", "sys", "a/../b", "..", ".", "a*",
