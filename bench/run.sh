@@ -42,10 +42,13 @@ HELPERS=$ROOT/build-bench
 W1_KEYS=10000
 SPREAD_KEYS=100000
 BIG_KEYS=1000000
+ACL_POLICIES=100
+ACL_RULES=1000
 
 COFFER_PID=""
 NGINX_PID=""
 CHILD_PID=""
+AUDIT_DIR=""
 
 log() { printf '== %s\n' "$*" >&2; }
 die() {
@@ -65,6 +68,9 @@ cleanup() {
 	done
 	if [ "${BENCH_KEEP:-0}" != 1 ]; then
 		rm -f "$DIR"/coffer.db* "$DIR"/raw.db*
+	fi
+	if [ -n "$AUDIT_DIR" ]; then
+		rm -rf "$AUDIT_DIR"
 	fi
 }
 trap cleanup EXIT
@@ -258,6 +264,29 @@ capture() {
 	[ -s "$DIR/nginx/html/$file" ] || die "empty response from $path"
 }
 
+# api METHOD PATH [BODY]: one call to Coffer with the root token; the
+# answer on stdout. BODY "@file" sends a file. Dies on a non-2xx answer.
+api() {
+	local method=$1 path=$2 body=${3:-}
+	if [ -n "$body" ]; then
+		curl -sf -X "$method" -H "X-Vault-Token: $TOKEN" \
+			--data-binary "$body" "$COFFER/v1/$path" ||
+			die "$method $path failed"
+	else
+		curl -sf -X "$method" -H "X-Vault-Token: $TOKEN" \
+			"$COFFER/v1/$path" || die "$method $path failed"
+	fi
+}
+
+# json_get KEY.KEY...: one field of the JSON document on stdin.
+json_get() {
+	python3 -c 'import json, sys
+v = json.load(sys.stdin)
+for k in sys.argv[1].split("."):
+    v = v[k]
+print(v)' "$1"
+}
+
 load_secrets() {
 	local first=$1 count=$2
 	log "writing $count secrets (app-$first..) through the API"
@@ -299,6 +328,112 @@ write_rounds() {
 		record w2-c64 subject "$r" "$RESULT" "$(hwm_kib "$COFFER_PID")"
 		log "w2 round $r: raw $raw/s, coffer c=1 ${c1%% *}/s," \
 			"c=$CONNS ${RESULT%% *}/s"
+	done
+}
+
+# Token create and AppRole login at CONNS connections. Their target is a
+# share of the server's own W2 c=CONNS rate (both write to storage), so
+# they run after write_rounds and need no baseline run of their own.
+auth_rounds() {
+	local r role_id secret_id tc
+	api POST sys/auth/approle '{"type":"approle"}' >/dev/null
+	api POST auth/approle/role/bench \
+		'{"token_policies":["default"],"secret_id_num_uses":0}' >/dev/null
+	role_id=$(api GET auth/approle/role/bench/role-id | json_get data.role_id)
+	secret_id=$(api POST auth/approle/role/bench/secret-id \
+		'{"num_uses":0}' | json_get data.secret_id)
+	for r in $(seq 1 "$ROUNDS"); do
+		export BENCH_BODY='{"policies":["default"],"ttl":"1h"}'
+		wrk_run post.lua "$COFFER/v1/auth/token/create" "$CONNS"
+		record token-create subject "$r" "$RESULT" \
+			"$(hwm_kib "$COFFER_PID")"
+		tc=$RESULT
+		export BENCH_NO_TOKEN=1
+		export BENCH_BODY="{\"role_id\":\"$role_id\",\"secret_id\":\"$secret_id\"}"
+		wrk_run post.lua "$COFFER/v1/auth/approle/login" "$CONNS"
+		record approle-login subject "$r" "$RESULT" \
+			"$(hwm_kib "$COFFER_PID")"
+		unset BENCH_NO_TOKEN BENCH_BODY
+		log "auth round $r: token create ${tc%% *}/s," \
+			"approle login ${RESULT%% *}/s"
+	done
+}
+
+# W1's reads with a token holding ACL_POLICIES policies of ACL_RULES rules
+# each against the same reads with a one-rule policy token.
+acl_rounds() {
+	local i r one big names="" v
+	log "writing $ACL_POLICIES policies of $ACL_RULES rules each"
+	mkdir -p "$DIR/acl"
+	python3 "$ROOT/bench/acl_policies.py" "$DIR/acl" "$ACL_POLICIES" \
+		"$ACL_RULES"
+	for i in $(seq 1 "$ACL_POLICIES"); do
+		api PUT "sys/policies/acl/bench-big-$i" "@$DIR/acl/policy-$i.json" \
+			>/dev/null
+		names="$names${names:+,}\"bench-big-$i\""
+	done
+	api PUT sys/policies/acl/bench-one "@$DIR/acl/policy-one.json" >/dev/null
+	one=$(api POST auth/token/create \
+		'{"policies":["bench-one"],"ttl":"24h"}' | json_get auth.client_token)
+	big=$(api POST auth/token/create \
+		"{\"policies\":[$names],\"ttl\":\"24h\"}" |
+		json_get auth.client_token)
+	export BENCH_KEYS=$W1_KEYS
+	for r in $(seq 1 "$ROUNDS"); do
+		BENCH_TOKEN=$one wrk_run read.lua "$COFFER/" "$CONNS"
+		record acl-one subject "$r" "$RESULT" "$(hwm_kib "$COFFER_PID")"
+		v=$RESULT
+		BENCH_TOKEN=$big wrk_run read.lua "$COFFER/" "$CONNS"
+		record acl-big subject "$r" "$RESULT" "$(hwm_kib "$COFFER_PID")"
+		log "acl round $r: 1 rule ${v%% *}, $ACL_POLICIES x $ACL_RULES" \
+			"rules ${RESULT%% *} req/s"
+	done
+}
+
+# audit_devices N: enables file audit devices bench-1..bench-N (N >= 1)
+# writing into AUDIT_DIR, or, with N = 0, disables all three and deletes
+# their logs.
+audit_devices() {
+	local n=$1 i
+	if [ "$n" = 0 ]; then
+		for i in 1 2 3; do
+			curl -s -o /dev/null -X DELETE -H "X-Vault-Token: $TOKEN" \
+				"$COFFER/v1/sys/audit/bench-$i" || true
+		done
+		rm -f "$AUDIT_DIR"/*.log
+		return
+	fi
+	for i in $(seq 1 "$n"); do
+		curl -s -o /dev/null -X DELETE -H "X-Vault-Token: $TOKEN" \
+			"$COFFER/v1/sys/audit/bench-$i" || true
+		api PUT "sys/audit/bench-$i" "{\"type\":\"file\",\"options\":{\"file_path\":\"$AUDIT_DIR/bench-$i.log\"}}" >/dev/null
+	done
+}
+
+# W1's reads (root token) with no audit device, one file device and three,
+# with nginx as in W1. The logs go to a folder under /tmp: the server
+# refuses a file_path inside its own binary's folder (build-bench/).
+audit_rounds() {
+	local r v a0 a1
+	AUDIT_DIR=$(mktemp -d "${TMPDIR:-/tmp}/coffer-bench-audit.XXXXXX")
+	export BENCH_KEYS=$W1_KEYS
+	for r in $(seq 1 "$ROUNDS"); do
+		wrk_run read.lua "$NGINX/" "$CONNS"
+		record audit-nginx baseline "$r" "$RESULT" "$(hwm_kib "$NGINX_PID")"
+		v=$RESULT
+		wrk_run read.lua "$COFFER/" "$CONNS"
+		record audit-0 subject "$r" "$RESULT" "$(hwm_kib "$COFFER_PID")"
+		a0=$RESULT
+		audit_devices 1
+		wrk_run read.lua "$COFFER/" "$CONNS"
+		record audit-1 subject "$r" "$RESULT" "$(hwm_kib "$COFFER_PID")"
+		a1=$RESULT
+		audit_devices 3
+		wrk_run read.lua "$COFFER/" "$CONNS"
+		record audit-3 subject "$r" "$RESULT" "$(hwm_kib "$COFFER_PID")"
+		audit_devices 0
+		log "audit round $r: nginx ${v%% *}, coffer none ${a0%% *}," \
+			"1 file ${a1%% *}, 3 files ${RESULT%% *} req/s"
 	done
 }
 
@@ -374,16 +509,24 @@ main() {
 	fixed_rate_rounds
 	log "auth/token/lookup-self, c=$CONNS"
 	read_pairs lookup static.lua /v1/auth/token/lookup-self
+	log "KV v2 read with 0, 1 and 3 file audit devices"
+	audit_rounds
 	load_secrets $((W1_KEYS + 1)) $((SPREAD_KEYS - W1_KEYS))
 	log "KV v2 read spread over $SPREAD_KEYS secrets, c=$CONNS"
 	export BENCH_KEYS=$SPREAD_KEYS
 	read_pairs spread read.lua /
 	log "W2: durable writes, c=1 and c=$CONNS, vs raw SQLite"
 	write_rounds
+	log "auth/token/create and auth/approle/login, c=$CONNS"
+	auth_rounds
 	if [ "$FULL" = 1 ]; then
 		log "1M secrets"
 		big_rounds
 	fi
+	# Last: loading the many-rule policies raises the server's peak RSS
+	# (VmHWM, a lifetime peak), which would blur every later RSS column.
+	log "KV v2 read, 1-rule token vs $ACL_POLICIES x $ACL_RULES-rule token"
+	acl_rounds
 	cut -d' ' -f1-3 /proc/loadavg >"$DIR/loadavg.end"
 	hwm_kib "$COFFER_PID" >"$DIR/coffer.hwm"
 
