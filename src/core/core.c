@@ -204,7 +204,6 @@ err_t core_initialize(struct core *c, int shares, int threshold,
 	return ERR_OK;
 }
 
-/* STOPGAP: the token paths every valid token may use until the ACL. */
 /* Checks the caller's token for a request that needs one. */
 static err_t core_authorize(struct core *c, struct request *req,
                             struct response *resp)
