@@ -165,3 +165,26 @@ int audit_syslog_facility(const char *name)
 		return 16 + (name[5] - '0');
 	return -1;
 }
+
+err_t audit_net_send_reconnect(struct audit_device *d, int *fd,
+                               err_t (*reopen)(struct audit_device *d,
+                                               struct buf *msg),
+                               const void *p, size_t n)
+{
+	struct buf msg = BUF_INIT;
+	err_t rc = ERR_OK;
+	int attempt;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		rc = *fd >= 0 ? ERR_OK : reopen(d, &msg);
+		if (rc == ERR_OK)
+			rc = audit_net_send(*fd, p, n);
+		if (rc == ERR_OK)
+			break;
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+	}
+	buf_release(&msg);
+	return rc;
+}

@@ -157,25 +157,14 @@ static err_t socket_frame(const struct socket_state *st, const char *line,
 static err_t socket_write(struct audit_device *d, const char *line, size_t len)
 {
 	struct socket_state *st = d->state;
-	struct buf f = BUF_INIT, msg = BUF_INIT;
+	struct buf f = BUF_INIT;
 	err_t rc;
-	int attempt;
 
 	rc = socket_frame(st, line, len, &f);
-	for (attempt = 0; rc == ERR_OK && attempt < 2; attempt++) {
-		rc = st->fd >= 0 ? ERR_OK : socket_open(d, &msg);
-		if (rc == ERR_OK)
-			rc = audit_net_send(st->fd, f.data, f.len);
-		if (rc == ERR_OK)
-			break;
-		if (st->fd >= 0)
-			close(st->fd);
-		st->fd = -1;
-		if (attempt == 0)
-			rc = ERR_OK;
-	}
+	if (rc == ERR_OK)
+		rc = audit_net_send_reconnect(d, &st->fd, socket_open, f.data,
+		                              f.len);
 	buf_release(&f);
-	buf_release(&msg);
 	return rc;
 }
 

@@ -112,26 +112,14 @@ static err_t syslog_message(const struct syslog_state *st, const char *line,
 static err_t syslog_write(struct audit_device *d, const char *line, size_t len)
 {
 	struct syslog_state *st = d->state;
-	struct buf m = BUF_INIT, msg = BUF_INIT;
+	struct buf m = BUF_INIT;
 	err_t rc;
-	int attempt;
 
 	rc = syslog_message(st, line, len, &m);
-	/* A daemon that restarted has a new socket: reconnect once. */
-	for (attempt = 0; rc == ERR_OK && attempt < 2; attempt++) {
-		rc = st->fd >= 0 ? ERR_OK : syslog_open(d, &msg);
-		if (rc == ERR_OK)
-			rc = audit_net_send(st->fd, m.data, m.len);
-		if (rc == ERR_OK)
-			break;
-		if (st->fd >= 0)
-			close(st->fd);
-		st->fd = -1;
-		if (attempt == 0)
-			rc = ERR_OK;
-	}
+	if (rc == ERR_OK)
+		rc = audit_net_send_reconnect(d, &st->fd, syslog_open, m.data,
+		                              m.len);
 	buf_release(&m);
-	buf_release(&msg);
 	return rc;
 }
 
