@@ -106,3 +106,15 @@ void response_set_data(struct response *resp, json_t *data)
 	json_decref(resp->data);
 	resp->data = data;
 }
+
+err_t response_list(struct response *resp, json_t *keys)
+{
+	if (json_array_size(keys) == 0) {
+		json_decref(keys);
+		return response_error(resp, ERR_NOT_FOUND, NULL);
+	}
+	response_set_data(resp, json_pack("{s:o}", "keys", keys));
+	if (resp->data == NULL)
+		return response_error(resp, ERR_NOMEM, NULL);
+	return ERR_OK;
+}

@@ -115,4 +115,10 @@ void response_warn(struct response *resp, const char *fmt, ...)
 /* Takes ownership of data (a JSON object) as the response payload. */
 void response_set_data(struct response *resp, json_t *data);
 
+/*
+ * Answers a LIST with keys (a JSON array it takes over): {"keys": [...]},
+ * or, as Vault does, 404 with an empty errors list when there are none.
+ */
+err_t response_list(struct response *resp, json_t *keys);
+
 #endif

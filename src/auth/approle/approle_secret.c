@@ -493,12 +493,7 @@ static err_t list_accessors(struct mount *m, json_t *role,
 	buf_release(&dir);
 	if (rc != ERR_OK)
 		return response_error(resp, rc, "%s", err_str(rc));
-	if (json_array_size(keys) == 0) {
-		json_decref(keys);
-		return response_error(resp, ERR_NOT_FOUND, NULL);
-	}
-	response_set_data(resp, json_pack("{s:o}", "keys", keys));
-	return ERR_OK;
+	return response_list(resp, keys);
 }
 
 err_t approle_secret_route(struct mount *m, struct request *req, json_t *role,

@@ -227,12 +227,7 @@ static err_t certs_list(struct mount *m, struct response *resp)
 
 	if (rc != ERR_OK)
 		return response_error(resp, rc, "listing failed");
-	if (json_array_size(keys) == 0) {
-		json_decref(keys);
-		return response_error(resp, ERR_NOT_FOUND, NULL);
-	}
-	response_set_data(resp, json_pack("{so}", "keys", keys));
-	return ERR_OK;
+	return response_list(resp, keys);
 }
 
 static err_t config_handle(struct mount *m, struct request *req,

@@ -185,12 +185,7 @@ static err_t role_list(struct mount *m, struct response *resp)
 
 	if (rc != ERR_OK)
 		return response_error(resp, rc, "%s", err_str(rc));
-	if (json_array_size(keys) == 0) {
-		json_decref(keys);
-		return response_error(resp, ERR_NOT_FOUND, NULL);
-	}
-	response_set_data(resp, json_pack("{s:o}", "keys", keys));
-	return ERR_OK;
+	return response_list(resp, keys);
 }
 
 err_t token_backend_roles(struct mount *m, struct request *req,

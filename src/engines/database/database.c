@@ -110,12 +110,7 @@ err_t db_list(struct db_state *st, const char *prefix, struct response *resp)
 	if (rc != ERR_OK)
 		return response_error(resp, rc, "listing failed: %s",
 		                      err_str(rc));
-	if (json_array_size(keys) == 0) {
-		json_decref(keys);
-		return response_error(resp, ERR_NOT_FOUND, NULL);
-	}
-	response_set_data(resp, json_pack("{so}", "keys", keys));
-	return ERR_OK;
+	return response_list(resp, keys);
 }
 
 void db_config_release(struct db_config *cfg)
