@@ -68,6 +68,8 @@ err_t token_store_new(struct storage *enc, struct token_store **out)
 	for (i = 0; i < TOKEN_USE_STRIPES; i++)
 		pthread_mutex_init(&ts->uses[i], NULL);
 	rc = load_or_create_key(ts);
+	if (rc == ERR_OK)
+		rc = hmac_key_new(ts->key, TOKEN_HMAC_KEY_LEN, &ts->mac);
 	if (rc != ERR_OK) {
 		token_store_free(ts);
 		return rc;
@@ -83,6 +85,7 @@ void token_store_free(struct token_store *ts)
 	if (ts == NULL)
 		return;
 	secret_wipe(ts->key, sizeof(ts->key));
+	hmac_key_free(ts->mac);
 	storage_free(ts->enc);
 	pthread_rwlock_destroy(&ts->tree);
 	for (i = 0; i < TOKEN_USE_STRIPES; i++)
@@ -114,20 +117,22 @@ pthread_mutex_t *token_use_lock(struct token_store *ts, const char *hash)
 err_t token_hash_value(struct token_store *ts, const char *token,
                        char out[TOKEN_HASH_LEN + 1])
 {
-	uint8_t mac[EVP_MAX_MD_SIZE];
-	unsigned int maclen = 0;
-	char *hex;
+	static const char digits[] = "0123456789abcdef";
+	uint8_t mac[HMAC_SHA256_LEN];
+	size_t i;
+	err_t rc;
 
-	if (HMAC(EVP_sha256(), ts->key, TOKEN_HMAC_KEY_LEN,
-	         (const unsigned char *)token, strlen(token), mac,
-	         &maclen) == NULL ||
-	    maclen * 2 != TOKEN_HASH_LEN)
-		return ERR_CRYPTO;
-	hex = hex_encode(mac, maclen);
-	if (hex == NULL)
-		return ERR_NOMEM;
-	memcpy(out, hex, TOKEN_HASH_LEN + 1);
-	free(hex);
+	_Static_assert(HMAC_SHA256_LEN * 2 == TOKEN_HASH_LEN,
+	               "a token hash is the hex of one HMAC-SHA256");
+	rc = hmac_sha256(ts->mac, token, strlen(token), mac);
+	if (rc != ERR_OK)
+		return rc;
+	for (i = 0; i < HMAC_SHA256_LEN; i++) {
+		out[2 * i] = digits[mac[i] >> 4];
+		out[2 * i + 1] = digits[mac[i] & 15];
+	}
+	out[TOKEN_HASH_LEN] = 0;
+	secret_wipe(mac, sizeof(mac));
 	return ERR_OK;
 }
 
@@ -240,7 +245,7 @@ static err_t id_key(const char *hash, struct buf *out)
 err_t token_load(struct token_store *ts, const char *hash,
                  struct token_entry **out)
 {
-	struct buf key = BUF_INIT, b = BUF_INIT;
+	struct buf key = BUF_INIT;
 	json_t *o = NULL;
 	bool found = false;
 	err_t rc;
@@ -248,18 +253,15 @@ err_t token_load(struct token_store *ts, const char *hash,
 	if (!valid_hash(hash))
 		return ERR_NOT_FOUND;
 	rc = id_key(hash, &key);
+	/* Parsed once while cached; entry_from_json only reads it. */
 	if (rc == ERR_OK)
-		rc = storage_get(ts->enc, buf_str(&key), &b, &found);
+		rc = cache_get_json(ts->enc, buf_str(&key), &o, &found);
 	if (rc == ERR_OK && !found)
 		rc = ERR_NOT_FOUND;
-	if (rc != ERR_OK)
-		goto out;
-	o = json_loadb((const char *)b.data, b.len, 0, NULL);
-	rc = o ? entry_from_json(o, hash, out) : ERR_STORAGE;
-out:
+	if (rc == ERR_OK)
+		rc = entry_from_json(o, hash, out);
 	json_decref(o);
 	buf_release(&key);
-	buf_release(&b);
 	return rc;
 }
 

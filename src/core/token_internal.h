@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 
+#include "base/hmac.h"
 #include "core/lease.h"
 #include "core/token.h"
 
@@ -24,6 +25,7 @@
 struct token_store {
 	struct storage *enc;
 	uint8_t key[TOKEN_HMAC_KEY_LEN];
+	struct hmac_key *mac; /* keyed with key: hashing is per request */
 	pthread_rwlock_t tree;
 	pthread_mutex_t uses[TOKEN_USE_STRIPES];
 	struct lease_mgr *leases;

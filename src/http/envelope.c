@@ -2,47 +2,12 @@
 
 #include <string.h>
 
+#include "base/json_write.h"
 #include "http/status.h"
-
-static int dump_cb(const char *p, size_t n, void *arg)
-{
-	return buf_append(arg, p, n) == ERR_OK ? 0 : -1;
-}
-
-/* Appends v as compact JSON; NULL is written as null. */
-static err_t append_json(struct buf *b, const json_t *v)
-{
-	if (v == NULL)
-		return buf_append_str(b, "null");
-	if (json_dump_callback(v, dump_cb, b, JSON_COMPACT | JSON_ENCODE_ANY))
-		return ERR_INTERNAL;
-	return ERR_OK;
-}
 
 err_t http_json_string(struct buf *b, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t i, run = 0;
-	err_t rc = buf_append_byte(b, '"');
-
-	for (i = 0; i < n && rc == ERR_OK; i++) {
-		unsigned char c = (unsigned char)s[i];
-		char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		rc = buf_append(b, s + run, i - run);
-		if (rc == ERR_OK && (c == '"' || c == '\\'))
-			rc = buf_append(b, (char[]){'\\', (char)c}, 2);
-		else if (rc == ERR_OK)
-			rc = buf_append(b, esc, sizeof(esc));
-		run = i + 1;
-	}
-	if (rc == ERR_OK)
-		rc = buf_append(b, s + run, n - run);
-	if (rc == ERR_OK)
-		rc = buf_append_byte(b, '"');
-	return rc;
+	return json_write_string(b, s, n);
 }
 
 err_t http_envelope_error(const char *msg, struct buf *body)
@@ -54,22 +19,6 @@ err_t http_envelope_error(const char *msg, struct buf *body)
 	if (rc == ERR_OK)
 		rc = buf_append_str(body, "]}");
 	return rc;
-}
-
-/* Without printf: the envelope is written for every request. */
-static err_t append_int(struct buf *b, int64_t v)
-{
-	char digits[24];
-	size_t i = sizeof(digits);
-	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-
-	do {
-		digits[--i] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u > 0);
-	if (v < 0)
-		digits[--i] = '-';
-	return buf_append(b, digits + i, sizeof(digits) - i);
 }
 
 static bool has_content(const struct response *resp)
@@ -111,7 +60,7 @@ static err_t append_top_copies(struct buf *b, json_t *data)
 		if (rc == ERR_OK)
 			rc = buf_append_byte(b, ':');
 		if (rc == ERR_OK)
-			rc = append_json(b, v);
+			rc = json_write(b, v);
 		if (rc != ERR_OK)
 			break;
 	}
@@ -145,23 +94,23 @@ static err_t append_envelope(struct buf *b, const char *request_id,
 	if (rc == ERR_OK)
 		rc = buf_append_str(b, ",\"lease_duration\":");
 	if (rc == ERR_OK)
-		rc = append_int(b, resp->lease_duration);
+		rc = json_write_int(b, resp->lease_duration);
 	if (rc == ERR_OK)
 		rc = buf_append_str(b, ",\"data\":");
 	if (rc == ERR_OK)
-		rc = append_json(b, data);
+		rc = json_write(b, data);
 	if (rc == ERR_OK)
 		rc = buf_append_str(b, ",\"wrap_info\":");
 	if (rc == ERR_OK)
-		rc = append_json(b, wrap);
+		rc = json_write(b, wrap);
 	if (rc == ERR_OK)
 		rc = buf_append_str(b, ",\"warnings\":");
 	if (rc == ERR_OK)
-		rc = append_json(b, warn);
+		rc = json_write(b, warn);
 	if (rc == ERR_OK)
 		rc = buf_append_str(b, ",\"auth\":");
 	if (rc == ERR_OK)
-		rc = append_json(b, auth);
+		rc = json_write(b, auth);
 	if (rc == ERR_OK)
 		rc = buf_append_str(b, ",\"mount_type\":");
 	if (rc == ERR_OK)
@@ -181,7 +130,7 @@ static err_t append_errors(struct buf *b, const struct response *resp)
 		err_t rc = buf_append_str(b, "{\"errors\":");
 
 		if (rc == ERR_OK)
-			rc = append_json(b, resp->errors);
+			rc = json_write(b, resp->errors);
 		return rc == ERR_OK ? buf_append_byte(b, '}') : rc;
 	}
 	return http_envelope_error(NULL, b);
@@ -207,7 +156,7 @@ err_t http_envelope_encode(const char *request_id, const struct response *resp,
 		out->status = resp->status ? resp->status : 200;
 		if (resp->data == NULL)
 			return buf_append_str(body, "{}");
-		return append_json(body, resp->data);
+		return json_write(body, resp->data);
 	}
 
 	out->status = resp->status;

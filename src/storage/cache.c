@@ -1,6 +1,8 @@
 /*
  * cache.c - the read cache of cache.h: an open-addressing hash table of
- * key -> value copies, under one mutex.
+ * key -> value copies (and their parsed JSON once someone asked for it),
+ * under one mutex. The table starts small and doubles up to its capacity,
+ * so that a mount with three secrets does not pay for thousands.
  */
 #include "storage/cache.h"
 
@@ -15,6 +17,7 @@ struct slot {
 	char *key; /* NULL: empty */
 	uint8_t *value;
 	size_t len;
+	json_t *json; /* the value parsed, shared read-only; or NULL */
 };
 
 struct cache {
@@ -24,9 +27,9 @@ struct cache {
 	size_t plen;
 	pthread_mutex_t lock;
 	struct slot *slots;
-	size_t nslots; /* a power of two, twice the capacity */
+	size_t nslots; /* a power of two, at least twice used */
 	size_t used;
-	size_t capacity;
+	size_t capacity; /* most values held; then it starts over empty */
 	uint64_t generation;
 };
 
@@ -45,9 +48,8 @@ static void slot_clear(struct slot *s)
 {
 	free(s->key);
 	secret_free_n(s->value, s->len);
-	s->key = NULL;
-	s->value = NULL;
-	s->len = 0;
+	json_decref(s->json);
+	*s = (struct slot){NULL, NULL, 0, NULL};
 }
 
 static void clear_all(struct cache *c)
@@ -87,11 +89,43 @@ static void drop(struct cache *c, const char *key)
 	i = ((size_t)(s - c->slots) + 1) & (c->nslots - 1);
 	while (c->slots[i].key != NULL) {
 		struct slot moved = c->slots[i], *to;
-		c->slots[i] = (struct slot){NULL, NULL, 0};
+		c->slots[i] = (struct slot){NULL, NULL, 0, NULL};
 		to = find(c, moved.key);
 		*to = moved;
 		i = (i + 1) & (c->nslots - 1);
 	}
+}
+
+/* Doubles the table; on failure the cache keeps its size. */
+static void grow(struct cache *c)
+{
+	size_t n = c->nslots * 2, i;
+	struct slot *old = c->slots, *to;
+
+	c->slots = calloc(n, sizeof(*c->slots));
+	if (c->slots == NULL) {
+		c->slots = old;
+		return;
+	}
+	c->nslots = n;
+	for (i = 0; i < n / 2; i++) {
+		if (old[i].key == NULL)
+			continue;
+		to = find(c, old[i].key);
+		*to = old[i];
+	}
+	free(old);
+}
+
+/* Makes room for one more value. */
+static void make_room(struct cache *c)
+{
+	if ((c->used + 1) * 2 <= c->nslots)
+		return;
+	if (c->used < c->capacity)
+		grow(c);
+	if ((c->used + 1) * 2 > c->nslots)
+		clear_all(c);
 }
 
 static bool cached_prefix(const struct cache *c, const char *key)
@@ -109,8 +143,7 @@ static void remember(struct cache *c, const char *key, const uint8_t *value,
 	pthread_mutex_lock(&c->lock);
 	if (generation != c->generation)
 		goto out; /* a write happened meanwhile: the value may be old */
-	if (c->used >= c->capacity)
-		clear_all(c);
+	make_room(c);
 	s = find(c, key);
 	if (s->key != NULL)
 		goto out;
@@ -231,20 +264,17 @@ err_t cache_view_new(struct storage *parent, const char *prefix,
                      size_t capacity, struct storage **out)
 {
 	struct cache *c = calloc(1, sizeof(*c));
-	size_t n = 16;
 
 	if (c == NULL)
 		return ERR_NOMEM;
-	while (n < capacity * 2 && n < ((size_t)1 << 30))
-		n *= 2;
 	c->base.ops = &cache_ops;
 	c->base.type = parent->type;
 	c->parent = parent;
 	c->prefix = strdup(prefix);
 	c->plen = strlen(prefix);
-	c->nslots = n;
-	c->capacity = n / 2;
-	c->slots = calloc(n, sizeof(*c->slots));
+	c->nslots = 16;
+	c->capacity = capacity > 0 ? capacity : 1;
+	c->slots = calloc(c->nslots, sizeof(*c->slots));
 	pthread_mutex_init(&c->lock, NULL);
 	if (c->prefix == NULL || c->slots == NULL) {
 		cache_free(&c->base);
@@ -252,4 +282,64 @@ err_t cache_view_new(struct storage *parent, const char *prefix,
 	}
 	*out = &c->base;
 	return ERR_OK;
+}
+
+/* A fresh parse of key's value, for storages that are not a cache. */
+static err_t load_json(struct storage *st, const char *key, json_t **out,
+                       bool *found)
+{
+	struct buf raw = BUF_INIT;
+	err_t rc;
+
+	rc = storage_get(st, key, &raw, found);
+	if (rc == ERR_OK && *found) {
+		*out = json_loadb((const char *)raw.data, raw.len, 0, NULL);
+		if (*out == NULL)
+			rc = ERR_STORAGE;
+	}
+	buf_release(&raw);
+	return rc;
+}
+
+/* Keeps j beside the cached bytes of key, unless a write came between. */
+static void attach_json(struct cache *c, const char *key, json_t *j,
+                        uint64_t generation)
+{
+	struct slot *s;
+
+	pthread_mutex_lock(&c->lock);
+	s = find(c, key);
+	if (generation == c->generation && s->key != NULL && s->json == NULL)
+		s->json = json_incref(j);
+	pthread_mutex_unlock(&c->lock);
+}
+
+err_t cache_get_json(struct storage *st, const char *key, json_t **out,
+                     bool *found)
+{
+	struct cache *c = (struct cache *)st;
+	uint64_t generation;
+	struct slot *s;
+	err_t rc;
+
+	*out = NULL;
+	*found = false;
+	if (st->ops != &cache_ops || !cached_prefix(c, key))
+		return load_json(st, key, out, found);
+
+	pthread_mutex_lock(&c->lock);
+	s = find(c, key);
+	if (s->key != NULL && s->json != NULL) {
+		*out = json_incref(s->json);
+		*found = true;
+	}
+	generation = c->generation;
+	pthread_mutex_unlock(&c->lock);
+	if (*found)
+		return ERR_OK;
+
+	rc = load_json(st, key, out, found);
+	if (rc == ERR_OK && *found)
+		attach_json(c, key, *out, generation);
+	return rc;
 }

@@ -12,16 +12,31 @@
 #ifndef COFFER_STORAGE_CACHE_H
 #define COFFER_STORAGE_CACHE_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "storage/storage.h"
 
 /*
  * Makes a cache over parent (not owned) for keys starting with prefix,
- * holding at most capacity values (then it starts over empty). Cached
- * values are wiped when dropped.
+ * holding at most capacity values (then it starts over empty); the table
+ * grows as values arrive, so capacity costs nothing until it is used.
+ * Cached values are wiped when dropped (their parsed JSON is freed by
+ * jansson, which does not wipe: see cache_get_json).
  */
 err_t cache_view_new(struct storage *parent, const char *prefix,
                      size_t capacity, struct storage **out);
+
+/*
+ * Reads key's value as JSON. Through a cache view the parsed value is
+ * kept and shared: *out is a new reference to an object that other
+ * threads hold too, so the caller must treat it as read-only and
+ * json_decref it when done (jansson's reference counts are atomic and
+ * its readers and dumper do not write into the object). Over any other
+ * storage, or a key outside the cached prefix, it is a private parse.
+ * A stored value that is not JSON: ERR_STORAGE. Missing: *found false.
+ */
+err_t cache_get_json(struct storage *st, const char *key, json_t **out,
+                     bool *found);
 
 #endif

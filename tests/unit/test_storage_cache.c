@@ -117,11 +117,126 @@ static void test_random_model(void **state)
 	storage_free(parent);
 }
 
+/* The parsed value of key as the parent holds it, or NULL. */
+static json_t *parent_json(struct storage *parent, const char *key)
+{
+	struct buf b = BUF_INIT;
+	bool found = false;
+	json_t *j = NULL;
+
+	assert_int_equal(storage_get(parent, key, &b, &found), ERR_OK);
+	if (found)
+		j = json_loadb((const char *)b.data, b.len, 0, NULL);
+	buf_release(&b);
+	return j;
+}
+
+static void put_text(struct storage *s, const char *key, const char *text)
+{
+	assert_int_equal(
+	    storage_put(s, key, (const uint8_t *)text, strlen(text)), ERR_OK);
+}
+
+/*
+ * Parsed values are shared while the key is unchanged (the same object
+ * comes back), and a write through the cache ends the sharing at once.
+ */
+static void test_json_shared_until_written(void **state)
+{
+	struct storage *parent = NULL, *cache = NULL;
+	json_t *a = NULL, *b = NULL;
+	bool found = false;
+	char err[128];
+
+	(void)state;
+	assert_int_equal(storage_open("inmem", NULL, &parent, err, sizeof(err)),
+	                 ERR_OK);
+	assert_int_equal(cache_view_new(parent, "", 64, &cache), ERR_OK);
+	put_text(cache, "k", "{\"v\":1}");
+	assert_int_equal(cache_get_json(cache, "k", &a, &found), ERR_OK);
+	assert_true(found);
+	assert_int_equal(cache_get_json(cache, "k", &b, &found), ERR_OK);
+	assert_ptr_equal(a, b);
+	json_decref(b);
+
+	put_text(cache, "k", "{\"v\":2}");
+	assert_int_equal(cache_get_json(cache, "k", &b, &found), ERR_OK);
+	assert_ptr_not_equal(a, b);
+	assert_int_equal(json_integer_value(json_object_get(b, "v")), 2);
+	/* The old reader's object is still whole. */
+	assert_int_equal(json_integer_value(json_object_get(a, "v")), 1);
+	json_decref(a);
+	json_decref(b);
+
+	assert_int_equal(storage_delete(cache, "k"), ERR_OK);
+	assert_int_equal(cache_get_json(cache, "k", &a, &found), ERR_OK);
+	assert_false(found);
+	assert_null(a);
+
+	/* Stored bytes that are not JSON are a storage error, not a crash. */
+	put_text(cache, "bad", "{not json");
+	assert_int_equal(cache_get_json(cache, "bad", &a, &found), ERR_STORAGE);
+	assert_null(a);
+	/* Over a storage that is not a cache it still parses. */
+	assert_int_equal(cache_get_json(parent, "bad", &a, &found),
+	                 ERR_STORAGE);
+	put_text(parent, "plain", "[1,2]");
+	assert_int_equal(cache_get_json(parent, "plain", &a, &found), ERR_OK);
+	assert_int_equal(json_array_size(a), 2);
+	json_decref(a);
+	storage_free(cache);
+	storage_free(parent);
+}
+
+/*
+ * Many keys: the table grows past its first size, and then starts over
+ * at its capacity; every read through either interface matches the
+ * parent at every step.
+ */
+static void test_json_random_model(void **state)
+{
+	struct storage *parent = NULL, *cache = NULL;
+	char err[128], key[32], val[64];
+	unsigned seed = 777;
+	int step;
+
+	(void)state;
+	assert_int_equal(storage_open("inmem", NULL, &parent, err, sizeof(err)),
+	                 ERR_OK);
+	assert_int_equal(cache_view_new(parent, "", 300, &cache), ERR_OK);
+	for (step = 0; step < 20000; step++) {
+		int r = rand_r(&seed) % 10;
+		snprintf(key, sizeof(key), "s/%d", rand_r(&seed) % 500);
+		snprintf(val, sizeof(val), "{\"step\":%d}", step);
+		if (r < 6) {
+			json_t *got = NULL, *want = parent_json(parent, key);
+			bool found = false;
+			assert_int_equal(
+			    cache_get_json(cache, key, &got, &found), ERR_OK);
+			assert_int_equal(found, want != NULL);
+			if (want != NULL)
+				assert_true(json_equal(got, want));
+			json_decref(got);
+			json_decref(want);
+		} else if (r < 7) {
+			expect_same(cache, parent, key);
+		} else if (r < 9) {
+			put_text(cache, key, val);
+		} else {
+			assert_int_equal(storage_delete(cache, key), ERR_OK);
+		}
+	}
+	storage_free(cache);
+	storage_free(parent);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_reads_follow_writes),
 	    cmocka_unit_test(test_random_model),
+	    cmocka_unit_test(test_json_shared_until_written),
+	    cmocka_unit_test(test_json_random_model),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,6 +14,8 @@
  */
 #include "engines/kv/kv.h"
 
+#include "storage/cache.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,29 +96,28 @@ err_t kv_list_prefix(const char *base, const char *path, struct buf *out,
 err_t kv_load_json(struct storage *s, const char *key, json_t **out,
                    bool *found)
 {
-	struct buf raw = BUF_INIT;
-	json_error_t jerr;
-	json_t *obj;
+	json_t *obj = NULL;
 	err_t rc;
 
-	*found = false;
-	rc = storage_get(s, key, &raw, found);
+	rc = cache_get_json(s, key, &obj, found);
 	if (rc != ERR_OK || !*found)
-		goto out;
-
-	obj = json_loadb((const char *)raw.data, raw.len, 0, &jerr);
-	if (obj == NULL || !json_is_object(obj)) {
+		return rc;
+	if (!json_is_object(obj)) {
 		/* The text may be a secret: never log it, nor the key. */
 		log_error("kv", "a stored kv value is not a json object");
 		json_decref(obj);
-		rc = ERR_INTERNAL;
-		goto out;
+		*found = false;
+		return ERR_INTERNAL;
 	}
 	*out = obj;
+	return ERR_OK;
+}
 
-out:
-	buf_release(&raw);
-	return rc;
+struct storage *kv_store(const struct mount *m)
+{
+	const struct kv_state *st = m->state;
+
+	return st->store;
 }
 
 err_t kv_dump_json(const json_t *obj, char **out, size_t *len)
@@ -180,6 +181,11 @@ static err_t kv_setup(struct mount *m, struct response *resp)
 	if (st == NULL)
 		return response_error(resp, ERR_NOMEM, NULL);
 	st->version = version;
+	if (cache_view_new(m->view, "", KV_CACHE_ENTRIES, &st->store) !=
+	    ERR_OK) {
+		free(st);
+		return response_error(resp, ERR_NOMEM, NULL);
+	}
 	for (i = 0; i < KV_STRIPES; i++)
 		pthread_mutex_init(&st->stripes[i], NULL);
 	m->state = st;
@@ -195,6 +201,7 @@ static void kv_teardown(struct mount *m)
 		return;
 	for (i = 0; i < KV_STRIPES; i++)
 		pthread_mutex_destroy(&st->stripes[i]);
+	storage_free(st->store);
 	free(st);
 	m->state = NULL;
 }

@@ -39,7 +39,19 @@ struct kv_state {
 	 * interleaved with another on the same path.
 	 */
 	pthread_mutex_t stripes[KV_STRIPES];
+	/*
+	 * The mount's view behind a read cache: every kv read and write goes
+	 * through it, so a hot secret is neither read from disk, decrypted
+	 * nor parsed again until it changes. Bounded by KV_CACHE_ENTRIES.
+	 */
+	struct storage *store;
 };
+
+/* Stored values (metadata and versions count apart) kept per mount. */
+#define KV_CACHE_ENTRIES 16384
+
+/* The storage every kv handler uses: the cached view of the mount. */
+struct storage *kv_store(const struct mount *m);
 
 /* The stripe lock guarding path; never NULL. */
 pthread_mutex_t *kv_stripe(struct kv_state *st, const char *path);
@@ -61,8 +73,10 @@ err_t kv_list_prefix(const char *base, const char *path, struct buf *out,
 
 /*
  * Loads the JSON object stored under key. *found tells whether the key
- * exists; *out is a new reference when it does. A value that is not a JSON
- * object is ERR_INTERNAL (storage holds only what kv wrote).
+ * exists; *out is a new reference when it does, and may be shared with
+ * other readers through the mount's read cache (storage/cache.h): never
+ * modify it, json_deep_copy first. A value that is not a JSON object is
+ * ERR_INTERNAL (storage holds only what kv wrote).
  */
 err_t kv_load_json(struct storage *s, const char *key, json_t **out,
                    bool *found);

@@ -42,7 +42,7 @@ static err_t kv1_read(struct mount *m, const char *path, struct response *resp)
 
 	if ((rc = kv_check_path(path, resp)) != ERR_OK)
 		return rc;
-	rc = kv_load_json(m->view, path, &secret, &found);
+	rc = kv_load_json(kv_store(m), path, &secret, &found);
 	if (rc != ERR_OK)
 		return response_error(resp, rc, "reading the secret failed");
 	if (!found)
@@ -68,7 +68,7 @@ static err_t kv1_write(struct mount *m, const char *path, json_t *body,
 
 	rc = kv_dump_json(body, &text, &len);
 	if (rc == ERR_OK)
-		rc = storage_put(m->view, path, (const uint8_t *)text, len);
+		rc = storage_put(kv_store(m), path, (const uint8_t *)text, len);
 	secret_free(text);
 	if (rc != ERR_OK)
 		return response_error(resp, rc, "writing the secret failed");
@@ -82,7 +82,7 @@ static err_t kv1_delete(struct mount *m, const char *path,
 
 	if ((rc = kv_check_path(path, resp)) != ERR_OK)
 		return rc;
-	rc = storage_delete(m->view, path);
+	rc = storage_delete(kv_store(m), path);
 	if (rc != ERR_OK)
 		return response_error(resp, rc, "deleting the secret failed");
 	return ERR_OK;
@@ -95,7 +95,7 @@ static err_t kv1_list(struct mount *m, const char *path, struct response *resp)
 
 	rc = kv_list_prefix("", path, &prefix, resp);
 	if (rc == ERR_OK)
-		rc = kv_list_keys(m->view, buf_str(&prefix), resp);
+		rc = kv_list_keys(kv_store(m), buf_str(&prefix), resp);
 	buf_release(&prefix);
 	return rc;
 }
@@ -126,7 +126,7 @@ err_t kv1_exists(struct mount *m, const char *rel, bool *found)
 	*found = false;
 	if (*rel == 0)
 		return ERR_OK;
-	rc = storage_get(m->view, rel, &raw, found);
+	rc = storage_get(kv_store(m), rel, &raw, found);
 	buf_release(&raw);
 	return rc;
 }

@@ -110,7 +110,7 @@ err_t kv2_exists(struct mount *m, const char *rel, bool *found)
 	if (*path == 0)
 		return ERR_OK;
 	kv2_meta_init(&meta);
-	rc = kv2_meta_load(m->view, path, &meta, &have);
+	rc = kv2_meta_load(kv_store(m), path, &meta, &have);
 	if (rc == ERR_OK && have)
 		*found = strcmp(r->name, "metadata") == 0 ||
 		         kv2_meta_find(&meta, meta.current) != NULL;

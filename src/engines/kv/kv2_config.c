@@ -49,7 +49,7 @@ err_t kv2_config_read(struct mount *m, struct request *req,
 
 	(void)req;
 	(void)path;
-	if ((rc = kv2_config_load(m->view, &cfg)) != ERR_OK)
+	if ((rc = kv2_config_load(kv_store(m), &cfg)) != ERR_OK)
 		return response_error(resp, rc, "reading the config failed");
 	format_duration(cfg.delete_after, dva, sizeof(dva));
 	data = json_pack("{sb ss sI}", "cas_required", cfg.cas_required,
@@ -76,7 +76,7 @@ err_t kv2_config_write(struct mount *m, struct request *req,
 		return rc;
 
 	/* Two config writers may race; the last one wins, as in Vault. */
-	if ((rc = kv2_config_load(m->view, &cfg)) != ERR_OK)
+	if ((rc = kv2_config_load(kv_store(m), &cfg)) != ERR_OK)
 		goto out;
 	if (set.has_max)
 		cfg.max_versions = set.max_versions;
@@ -91,7 +91,8 @@ err_t kv2_config_write(struct mount *m, struct request *req,
 	                (json_int_t)cfg.delete_after);
 	rc = rec ? kv_dump_json(rec, &text, &len) : ERR_NOMEM;
 	if (rc == ERR_OK)
-		rc = storage_put(m->view, "config", (const uint8_t *)text, len);
+		rc = storage_put(kv_store(m), "config", (const uint8_t *)text,
+		                 len);
 
 out:
 	free(text);

@@ -44,7 +44,7 @@ err_t kv2_lookup(struct mount *m, const char *path, int64_t version,
 	out->v = NULL;
 	out->data = NULL;
 
-	rc = kv2_meta_load(m->view, path, &out->meta, &found);
+	rc = kv2_meta_load(kv_store(m), path, &out->meta, &found);
 	if (rc != ERR_OK)
 		return response_error(resp, rc, "reading the secret failed");
 	if (!found)
@@ -58,7 +58,8 @@ err_t kv2_lookup(struct mount *m, const char *path, int64_t version,
 
 	rc = kv2_version_key(path, out->v->version, &key);
 	if (rc == ERR_OK)
-		rc = kv_load_json(m->view, buf_str(&key), &out->data, &found);
+		rc = kv_load_json(kv_store(m), buf_str(&key), &out->data,
+		                  &found);
 	buf_release(&key);
 	if (rc != ERR_OK)
 		return response_error(resp, rc, "reading the secret failed");
@@ -137,7 +138,7 @@ static err_t patched(struct mount *m, const char *path,
 {
 	const struct kv2_version *v;
 	struct buf key = BUF_INIT;
-	json_t *cur = NULL;
+	json_t *cur = NULL, *shared;
 	err_t rc;
 
 	v = found ? kv2_meta_find(meta, meta->current) : NULL;
@@ -146,12 +147,18 @@ static err_t patched(struct mount *m, const char *path,
 
 	rc = kv2_version_key(path, v->version, &key);
 	if (rc == ERR_OK)
-		rc = kv_load_json(m->view, buf_str(&key), &cur, &found);
+		rc = kv_load_json(kv_store(m), buf_str(&key), &cur, &found);
 	buf_release(&key);
 	if (rc != ERR_OK)
 		return response_error(resp, rc, "reading the secret failed");
 	if (!found)
 		return response_error(resp, ERR_NOT_FOUND, NULL);
+	/* The loaded object is shared with readers: patch a copy. */
+	shared = cur;
+	cur = json_deep_copy(shared);
+	json_decref(shared);
+	if (cur == NULL)
+		return response_error(resp, ERR_NOMEM, NULL);
 	if ((rc = merge_patch(cur, w->data)) != ERR_OK) {
 		json_decref(cur);
 		return response_error(resp, rc, NULL);
@@ -188,7 +195,7 @@ static err_t add_version(struct mount *m, const char *path,
 	size_t len;
 	err_t rc;
 
-	if ((rc = kv2_config_load(m->view, &cfg)) != ERR_OK) {
+	if ((rc = kv2_config_load(kv_store(m), &cfg)) != ERR_OK) {
 		response_error(resp, rc, "reading the mount config failed");
 		goto out;
 	}

@@ -199,7 +199,7 @@ err_t kv2_metadata_read(struct mount *m, struct request *req,
 
 	(void)req;
 	kv2_meta_init(&meta);
-	rc = kv2_meta_load(m->view, path, &meta, &found);
+	rc = kv2_meta_load(kv_store(m), path, &meta, &found);
 	if (rc != ERR_OK)
 		rc = response_error(resp, rc, "reading the metadata failed");
 	else if (!found)
@@ -250,11 +250,11 @@ err_t kv2_metadata_delete(struct mount *m, struct request *req,
 	kv2_batch_init(&b);
 	pthread_mutex_lock(lock);
 
-	rc = kv2_meta_load(m->view, path, &meta, &found);
+	rc = kv2_meta_load(kv_store(m), path, &meta, &found);
 	if (rc == ERR_OK && found)
 		rc = queue_removal(path, &meta, &b);
 	if (rc == ERR_OK && found)
-		rc = storage_commit(m->view, b.ops, b.n);
+		rc = storage_commit(kv_store(m), b.ops, b.n);
 
 	pthread_mutex_unlock(lock);
 	kv2_batch_release(&b);
@@ -273,7 +273,7 @@ err_t kv2_metadata_list(struct mount *m, struct request *req,
 	(void)req;
 	rc = kv_list_prefix("meta/", path, &prefix, resp);
 	if (rc == ERR_OK)
-		rc = kv_list_keys(m->view, buf_str(&prefix), resp);
+		rc = kv_list_keys(kv_store(m), buf_str(&prefix), resp);
 	buf_release(&prefix);
 	return rc;
 }
