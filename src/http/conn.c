@@ -18,6 +18,7 @@
 #include "base/secret.h"
 #include "http/envelope.h"
 #include "http/handler.h"
+#include "http/offload.h"
 #include "http/parser.h"
 #include "http/status.h"
 
@@ -36,6 +37,7 @@ enum conn_state {
 	ST_WAIT_OUT,
 	ST_CLOSING,
 	ST_LINGER,
+	ST_RUNNING,
 };
 
 enum step { STEP_AGAIN, STEP_WAIT };
@@ -60,6 +62,19 @@ struct conn {
 	/* The client's certificates as PEM, read once after the handshake. */
 	char *peer_pem;
 	bool peer_pem_read;
+
+	struct conn_job *job; /* the request on the pool, or NULL */
+	bool dead;            /* closed while job ran: free when it returns */
+};
+
+/* A request on the pool; the pool sees only `base`. */
+struct conn_job {
+	struct offload_job base;
+	struct conn *c;
+	struct http_call call;
+	size_t used; /* bytes of c->in the request took */
+	bool keep;
+	struct conn_job *next_done;
 };
 
 static int64_t now_ms(void)
@@ -99,11 +114,36 @@ static void conn_free(struct conn *c)
 	buf_release(&c->in);
 	buf_release(&c->body);
 	free(c->peer_pem);
+	/* The pool still holds the request, which points into c. */
+	if (c->job != NULL) {
+		c->dead = true;
+		return;
+	}
 	free(c);
+}
+
+static void job_free(struct conn_job *job)
+{
+	http_call_release(&job->call);
+	free(job);
 }
 
 void conn_close_all(struct http_worker *w)
 {
+	struct conn_job *job, *next;
+
+	/* The pool has stopped: what came back is dropped unanswered. */
+	pthread_mutex_lock(&w->done_lock);
+	job = w->done;
+	w->done = NULL;
+	pthread_mutex_unlock(&w->done_lock);
+	for (; job != NULL; job = next) {
+		next = job->next_done;
+		job->c->job = NULL;
+		if (job->c->dead)
+			free(job->c);
+		job_free(job);
+	}
 	while (w->conns != NULL)
 		conn_free(w->conns);
 }
@@ -406,25 +446,22 @@ out:
 	return c->peer_pem;
 }
 
-/* Runs one complete request; body[0..len) and the first `used` bytes of
- * c->in belong to it. */
-static enum step conn_finish(struct conn *c, const uint8_t *body, size_t len,
-                             size_t used)
+/* Builds the call of the request in c->head with its body. */
+static err_t conn_build(struct conn *c, struct http_call *call,
+                        const uint8_t *body, size_t len)
 {
-	struct http_call call;
-	struct evbuffer *out = bufferevent_get_output(c->bev);
-	bool keep = c->head.keep_alive;
+	err_t rc =
+	    http_call_build(call, &c->head, body, len, c->l->max_body, c->peer);
 
-	http_call_init(&call);
-	if (http_call_build(&call, &c->head, body, len, c->l->max_body,
-	                    c->peer) == ERR_OK) {
-		if (c->l->ssl != NULL && conn_peer_pem(c) != NULL)
-			call.req.tls_peer_cert_pem = strdup(c->peer_pem);
-		c->w->fn(c->w->ctx, &call.req, &call.resp);
-	}
-	conn_reply(c, &call, keep);
-	http_call_release(&call);
-	conn_consume(c, used);
+	if (rc == ERR_OK && c->l->ssl != NULL && conn_peer_pem(c) != NULL)
+		call->req.tls_peer_cert_pem = strdup(c->peer_pem);
+	return rc;
+}
+
+/* After a reply: wait for the next request, or close. */
+static enum step conn_next(struct conn *c, bool keep)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
 
 	if (!keep) {
 		conn_closing(c);
@@ -440,6 +477,79 @@ static enum step conn_finish(struct conn *c, const uint8_t *body, size_t len,
 		return STEP_WAIT;
 	}
 	return STEP_AGAIN;
+}
+
+/* Reads (GET, HEAD) run on the loop; anything else may wait on a commit. */
+static bool conn_may_block(const struct conn *c)
+{
+	const struct http_head *h = &c->head;
+
+	if (c->w->pool == NULL)
+		return false;
+	return !((h->method_len == 3 && memcmp(h->method, "GET", 3) == 0) ||
+	         (h->method_len == 4 && memcmp(h->method, "HEAD", 4) == 0));
+}
+
+static void job_run(struct offload_job *base)
+{
+	struct conn_job *job = (struct conn_job *)base;
+	struct http_worker *w = job->c->w;
+	uint64_t one = 1;
+	ssize_t n;
+
+	w->fn(w->ctx, &job->call.req, &job->call.resp);
+	pthread_mutex_lock(&w->done_lock);
+	job->next_done = w->done;
+	w->done = job;
+	pthread_mutex_unlock(&w->done_lock);
+	n = write(w->done_fd, &one, sizeof(one));
+	(void)n; /* a full counter already wakes the loop */
+}
+
+/*
+ * Hands the request to the pool; false when it could not (no memory, or
+ * a request that failed to build, which needs no handler), and the caller
+ * runs it on the loop instead.
+ */
+static bool conn_offload(struct conn *c, const uint8_t *body, size_t len,
+                         size_t used)
+{
+	struct conn_job *job = calloc(1, sizeof(*job));
+
+	if (job == NULL)
+		return false;
+	http_call_init(&job->call);
+	if (conn_build(c, &job->call, body, len) != ERR_OK) {
+		job_free(job);
+		return false;
+	}
+	job->base.run = job_run;
+	job->c = c;
+	job->used = used;
+	job->keep = c->head.keep_alive;
+	c->job = job;
+	c->state = ST_RUNNING;
+	offload_submit(c->w->pool, &job->base);
+	return true;
+}
+
+/* Runs one complete request; body[0..len) and the first `used` bytes of
+ * c->in belong to it. */
+static enum step conn_finish(struct conn *c, const uint8_t *body, size_t len,
+                             size_t used)
+{
+	struct http_call call;
+	bool keep = c->head.keep_alive;
+
+	if (conn_may_block(c) && conn_offload(c, body, len, used))
+		return STEP_WAIT;
+	http_call_init(&call);
+	if (conn_build(c, &call, body, len) == ERR_OK)
+		c->w->fn(c->w->ctx, &call.req, &call.resp);
+	conn_reply(c, &call, keep);
+	http_call_release(&call);
+	conn_consume(c, used);
+	return conn_next(c, keep);
 }
 
 static void conn_continue(struct conn *c)
@@ -609,6 +719,9 @@ static void on_read(struct bufferevent *bev, void *arg)
 static void conn_eof(struct conn *c)
 {
 	c->eof = true;
+	if (c->state == ST_RUNNING)
+		return; /* the reply still goes out; conn_collect_done goes on
+		         */
 	if (c->state == ST_LINGER) {
 		conn_free(c);
 		return;
@@ -641,6 +754,49 @@ static void on_write(struct bufferevent *bev, void *arg)
 	}
 	conn_process(c);
 	conn_settle(c);
+}
+
+/* Replies to one request back from the pool and serves what follows. */
+static void conn_resume(struct conn_job *job)
+{
+	struct conn *c = job->c;
+	bool keep = job->keep;
+	enum step r;
+
+	c->job = NULL;
+	if (c->dead) {
+		free(c);
+		job_free(job);
+		return;
+	}
+	conn_reply(c, &job->call, keep);
+	conn_consume(c, job->used);
+	job_free(job);
+	r = conn_next(c, keep);
+	if (c->eof && c->state == ST_IDLE) {
+		conn_eof(c);
+		return;
+	}
+	if (r == STEP_AGAIN)
+		conn_process(c);
+	conn_settle(c);
+}
+
+void conn_collect_done(struct http_worker *w)
+{
+	struct conn_job *job, *next;
+	uint64_t count;
+	ssize_t n = read(w->done_fd, &count, sizeof(count));
+
+	(void)n; /* the list, not the counter, says what is done */
+	pthread_mutex_lock(&w->done_lock);
+	job = w->done;
+	w->done = NULL;
+	pthread_mutex_unlock(&w->done_lock);
+	for (; job != NULL; job = next) {
+		next = job->next_done;
+		conn_resume(job);
+	}
 }
 
 static void log_tls_error(struct conn *c)

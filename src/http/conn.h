@@ -8,16 +8,21 @@
  *     +---- reply sent <--+------------------------+
  *   any --framing error or Connection: close--> CLOSING --flushed--> LINGER
  *   WAIT_OUT: replies pile up unread by the client; resumes once sent.
+ *   RUNNING: the request is on the blocking pool (offload.h); the reply
+ *   is sent, and the next pipelined request read, when it comes back.
  *
  * Every transition happens in the worker's thread; a connection is freed
  * only from a top-level callback (timer, event, write), never while a step
- * is running, so no step can touch freed memory.
+ * is running, so no step can touch freed memory. A connection closed while
+ * its request is on the pool loses its socket at once and its memory when
+ * the request comes back.
  */
 #ifndef COFFER_HTTP_CONN_H
 #define COFFER_HTTP_CONN_H
 
 #include <netinet/in.h>
 #include <openssl/ssl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -51,6 +56,12 @@ struct http_worker {
 	void *ctx;
 	size_t n_conns;
 	struct conn *conns; /* all open connections, for shutdown */
+
+	struct offload *pool; /* NULL: every request runs on the loop */
+	/* Requests back from the pool; a write to done_fd wakes the loop. */
+	pthread_mutex_t done_lock;
+	struct conn_job *done;
+	int done_fd;
 };
 
 #define HTTP_MAX_CONNS 4096
@@ -61,6 +72,13 @@ struct http_worker {
  */
 void conn_open(struct http_worker *w, struct http_listener *l, int fd,
                const struct sockaddr *sa);
+
+/*
+ * Sends the replies of the requests that came back from the pool, in the
+ * worker's thread (its done_fd callback). Also called at shutdown, after
+ * the pool has stopped, before conn_close_all.
+ */
+void conn_collect_done(struct http_worker *w);
 
 /* Closes and frees every connection of w. */
 void conn_close_all(struct http_worker *w);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -20,11 +21,17 @@
 
 #include "base/log.h"
 #include "http/conn.h"
+#include "http/offload.h"
 
 #define HEAD_TIMEOUT_MS   10000
 #define IDLE_TIMEOUT_MS   60000
 #define LINGER_TIMEOUT_MS 2000
 #define LISTEN_BACKLOG    1024
+/*
+ * Writes in flight at once (offload.h). Each waits on a commit, not a
+ * CPU, so this is set by how many should share one fsync, not by cores.
+ */
+#define POOL_THREADS 32
 
 /* What a worker's listening socket needs to hand a connection over. */
 struct accept_ref {
@@ -37,6 +44,7 @@ struct worker {
 	struct evconnlistener **lev; /* one per listener */
 	struct accept_ref *refs;
 	struct event *stop_ev;
+	struct event *done_ev;
 	pthread_t thread;
 	bool started;
 };
@@ -48,6 +56,7 @@ struct http_server {
 	size_t n_workers;
 	int stop_fds[2];
 	struct http_timeouts timeouts;
+	struct offload *pool;
 };
 
 static void on_accept(struct evconnlistener *lev, evutil_socket_t fd,
@@ -308,6 +317,13 @@ static err_t listener_setup(struct http_listener *l,
 	return tls_setup(l, cfg, errmsg, errlen);
 }
 
+static void on_done(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	conn_collect_done(arg);
+}
+
 static err_t worker_setup(struct http_server *s, struct worker *w,
                           http_handler_fn fn, void *ctx)
 {
@@ -329,6 +345,14 @@ static err_t worker_setup(struct http_server *s, struct worker *w,
 	w->stop_ev = event_new(w->hw.base, s->stop_fds[0], EV_READ | EV_PERSIST,
 	                       on_stop, w->hw.base);
 	if (w->stop_ev == NULL || event_add(w->stop_ev, NULL) != 0)
+		return ERR_NOMEM;
+	w->hw.pool = s->pool;
+	w->hw.done_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (w->hw.done_fd < 0)
+		return ERR_INTERNAL;
+	w->done_ev = event_new(w->hw.base, w->hw.done_fd, EV_READ | EV_PERSIST,
+	                       on_done, &w->hw);
+	if (w->done_ev == NULL || event_add(w->done_ev, NULL) != 0)
 		return ERR_NOMEM;
 	return ERR_OK;
 }
@@ -388,6 +412,13 @@ err_t http_server_new(const struct listener_config *listeners, size_t n,
 	s->workers = calloc(s->n_workers, sizeof(*s->workers));
 	if (s->listeners == NULL || s->workers == NULL)
 		goto out;
+	for (i = 0; i < s->n_workers; i++) {
+		s->workers[i].hw.done_fd = -1;
+		pthread_mutex_init(&s->workers[i].hw.done_lock, NULL);
+	}
+	if ((rc = offload_new(POOL_THREADS, &s->pool)) != ERR_OK)
+		goto out;
+	rc = ERR_NOMEM;
 	if (pipe(s->stop_fds) != 0 ||
 	    fcntl(s->stop_fds[0], F_SETFL, O_NONBLOCK) != 0 ||
 	    fcntl(s->stop_fds[1], F_SETFL, O_NONBLOCK) != 0 ||
@@ -482,6 +513,11 @@ static void worker_release(struct worker *w, size_t n_listeners)
 	}
 	if (w->stop_ev != NULL)
 		event_free(w->stop_ev);
+	if (w->done_ev != NULL)
+		event_free(w->done_ev);
+	if (w->hw.done_fd >= 0)
+		close(w->hw.done_fd);
+	pthread_mutex_destroy(&w->hw.done_lock);
 	if (w->hw.base != NULL)
 		event_base_free(w->hw.base);
 	free(w->lev);
@@ -494,6 +530,8 @@ void http_server_free(struct http_server *s)
 
 	if (s == NULL)
 		return;
+	/* Requests still on the pool finish before their connections go. */
+	offload_free(s->pool);
 	for (i = 0; s->workers != NULL && i < s->n_workers; i++)
 		worker_release(&s->workers[i], s->n_listeners);
 	for (i = 0; i < s->n_listeners; i++) {

@@ -29,10 +29,55 @@ struct running {
 	int port;
 };
 
+/*
+ * A gate that "gated" requests wait at until the test opens it, so a test
+ * can hold a request in its handler for as long as it needs, without
+ * guessing at times.
+ */
+static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cond = PTHREAD_COND_INITIALIZER;
+static bool gate_open = true;
+static int gate_waiting;
+
+static void gate_pass(void)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 10; /* a test that forgets to open fails, not hangs */
+	pthread_mutex_lock(&gate_lock);
+	gate_waiting++;
+	pthread_cond_broadcast(&gate_cond);
+	while (!gate_open &&
+	       pthread_cond_timedwait(&gate_cond, &gate_lock, &until) == 0)
+		;
+	gate_waiting--;
+	pthread_mutex_unlock(&gate_lock);
+}
+
+static void gate_set(bool open)
+{
+	pthread_mutex_lock(&gate_lock);
+	gate_open = open;
+	pthread_cond_broadcast(&gate_cond);
+	pthread_mutex_unlock(&gate_lock);
+}
+
+/* Waits until n requests are held at the gate. */
+static void gate_await(int n)
+{
+	pthread_mutex_lock(&gate_lock);
+	while (gate_waiting < n)
+		pthread_cond_wait(&gate_cond, &gate_lock);
+	pthread_mutex_unlock(&gate_lock);
+}
+
 /* Echoes the request; "empty" paths answer 204, "sealed" a 503. */
 static void echo_handler(void *ctx, struct request *req, struct response *resp)
 {
 	(void)ctx;
+	if (strstr(req->path, "gated") != NULL)
+		gate_pass();
 	if (strstr(req->path, "empty") != NULL)
 		return;
 	if (strstr(req->path, "sealed") != NULL) {
@@ -667,6 +712,110 @@ static void test_bind_error(void **state)
 	assert_null(s);
 }
 
+/* True when a reply has started to arrive on c (without waiting). */
+static bool client_has_data(struct client *c)
+{
+	char b;
+
+	return recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+
+/*
+ * One worker thread: a write held in its handler (as by a slow commit)
+ * does not hold the reads of other connections on the same loop, and its
+ * own reply comes once it is done.
+ */
+static void test_write_does_not_block_reads(void **state)
+{
+	struct listener_config cfg = plain_config();
+	struct running *srv = start(&cfg, 1);
+	struct client w, r;
+	struct reply rep;
+	int i;
+
+	(void)state;
+	gate_set(false);
+	client_open(&w, srv->port);
+	client_says(&w,
+	            "PUT /v1/gated HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}");
+	gate_await(1);
+	for (i = 0; i < 3; i++) {
+		client_open(&r, srv->port);
+		client_says(&r, "GET /v1/read HTTP/1.1\r\n\r\n");
+		assert_true(client_reply(&r, &rep, false));
+		assert_int_equal(rep.status, 200);
+		json_decref(rep.body);
+		close(r.fd);
+	}
+	assert_false(client_has_data(&w));
+	gate_set(true);
+	assert_true(client_reply(&w, &rep, false));
+	assert_string_equal(data_str(&rep, "path"), "gated");
+	json_decref(rep.body);
+
+	/* The connection goes on: a pipelined write then read, in order. */
+	client_says(&w,
+	            "POST /v1/gated/2 HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}"
+	            "GET /v1/after HTTP/1.1\r\n\r\n");
+	assert_true(client_reply(&w, &rep, false));
+	assert_string_equal(data_str(&rep, "path"), "gated/2");
+	json_decref(rep.body);
+	assert_true(client_reply(&w, &rep, false));
+	assert_string_equal(data_str(&rep, "path"), "after");
+	json_decref(rep.body);
+	close(w.fd);
+	stop(srv);
+}
+
+/*
+ * Clients that leave while their write is in the handler: one resets the
+ * connection (the server frees it while the request still runs), one
+ * half-closes (it still gets its answer). The server goes on serving, and
+ * stopping it with a request still held is clean (ASan checks the rest).
+ */
+static void test_clients_leave_during_write(void **state)
+{
+	struct listener_config cfg = plain_config();
+	struct running *srv = start(&cfg, 1);
+	struct linger hard = {1, 0};
+	struct client a, b, c;
+	struct reply rep;
+
+	(void)state;
+	gate_set(false);
+	client_open(&a, srv->port);
+	client_says(&a,
+	            "PUT /v1/gated/a HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}");
+	client_open(&b, srv->port);
+	client_says(&b,
+	            "PUT /v1/gated/b HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}");
+	gate_await(2);
+	setsockopt(a.fd, SOL_SOCKET, SO_LINGER, &hard, sizeof(hard));
+	close(a.fd); /* RST */
+	shutdown(b.fd, SHUT_WR);
+	/* Let the server see both before the requests come back. */
+	roundtrip(srv->port, "GET /v1/between HTTP/1.1\r\n\r\n", &rep);
+	json_decref(rep.body);
+	gate_set(true);
+	assert_true(client_reply(&b, &rep, false));
+	assert_string_equal(data_str(&rep, "path"), "gated/b");
+	json_decref(rep.body);
+	assert_true(client_closed(&b));
+	close(b.fd);
+	roundtrip(srv->port, "GET /v1/still HTTP/1.1\r\n\r\n", &rep);
+	assert_string_equal(data_str(&rep, "path"), "still");
+	json_decref(rep.body);
+
+	/* Stopped with a write still in its handler. */
+	gate_set(false);
+	client_open(&c, srv->port);
+	client_says(&c, "DELETE /v1/gated/c HTTP/1.1\r\n\r\n");
+	gate_await(1);
+	gate_set(true);
+	stop(srv);
+	close(c.fd);
+}
+
 static int setup(void **state)
 {
 	struct listener_config cfg = plain_config();
@@ -696,6 +845,8 @@ int main(void)
 	    cmocka_unit_test(test_curl_plain),
 	    cmocka_unit_test(test_tls),
 	    cmocka_unit_test(test_bind_error),
+	    cmocka_unit_test(test_write_does_not_block_reads),
+	    cmocka_unit_test(test_clients_leave_during_write),
 	};
 	int rc;
 
