@@ -93,13 +93,20 @@ static err_t check_wrapping(const struct acl_result *res,
  * entity is disabled and the token must be refused.
  */
 static err_t all_policies(struct core *c, const struct token_entry *e,
-                          json_t **out, bool *disabled)
+                          json_t **out, bool *shared, bool *disabled)
 {
 	json_t *idp = NULL;
 	err_t rc = core_identity_policies(c, e, &idp, disabled);
 
 	if (rc != ERR_OK)
 		return rc;
+	if (json_array_size(idp) == 0) {
+		/* The common case: the token's own list, shared as it is. */
+		*out = json_incref(e->policies);
+		*shared = true;
+		json_decref(idp);
+		return ERR_OK;
+	}
 	*out = json_copy(e->policies);
 	if (*out == NULL || json_array_extend(*out, idp) != 0) {
 		json_decref(*out);
@@ -116,7 +123,7 @@ err_t core_acl_check(struct core *c, struct request *req,
 	struct acl *acl = NULL;
 	struct buf path = BUF_INIT;
 	json_t *names = NULL;
-	bool disabled = false;
+	bool disabled = false, shared = false;
 	enum op op;
 	err_t rc;
 
@@ -128,12 +135,14 @@ err_t core_acl_check(struct core *c, struct request *req,
 		                      "permission denied");
 	rc = buf_printf(&path, "%s%s", req->ns + strlen(e->ns), req->path);
 	if (rc == ERR_OK)
-		rc = all_policies(c, e, &names, &disabled);
+		rc = all_policies(c, e, &names, &shared, &disabled);
 	if (rc == ERR_OK && disabled) {
 		rc = response_error(resp, ERR_PERMISSION, "permission denied");
 		goto out;
 	}
-	if (rc == ERR_OK)
+	if (rc == ERR_OK && shared)
+		rc = policy_store_acl_shared(c->policies, e->ns, names, &acl);
+	else if (rc == ERR_OK)
 		rc = policy_store_acl(c->policies, e->ns, names, &acl);
 	if (rc != ERR_OK) {
 		rc = response_error(resp, rc, "%s", err_str(rc));

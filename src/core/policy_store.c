@@ -30,6 +30,7 @@
 #define CACHE_SLOTS  2048 /* a power of two */
 #define CACHE_MAX    1024 /* entries before the cache is emptied */
 #define MAX_POLICIES 256  /* policies one token may carry */
+#define MEMO_SLOTS   512  /* a power of two */
 
 /*
  * The built-in default policy: what every token may do to itself. Written
@@ -70,11 +71,19 @@ struct slot {
 	struct acl *acl;
 };
 
+/* policy_store_acl_shared's answers, by the address of the names. */
+struct memo {
+	json_t *names; /* a reference: NULL when empty */
+	char *ns;
+	struct acl *acl;
+};
+
 struct policy_store {
 	struct storage *enc;
 	pthread_rwlock_t lock; /* over the fields below */
 	uint64_t generation;
 	struct slot cache[CACHE_SLOTS];
+	struct memo memo[MEMO_SLOTS];
 	size_t n_cached;
 	struct acl *root;
 };
@@ -107,6 +116,21 @@ static struct slot *cache_slot(struct policy_store *ps, const char *key)
 	return &ps->cache[i];
 }
 
+static void memo_clear(struct memo *m)
+{
+	json_decref(m->names);
+	free(m->ns);
+	acl_release(m->acl);
+	*m = (struct memo){NULL, NULL, NULL};
+}
+
+static struct memo *memo_slot(struct policy_store *ps, const json_t *names)
+{
+	uintptr_t p = (uintptr_t)names;
+
+	return &ps->memo[(size_t)((p >> 4) ^ (p >> 13)) & (MEMO_SLOTS - 1)];
+}
+
 static void cache_clear(struct policy_store *ps)
 {
 	size_t i;
@@ -118,6 +142,8 @@ static void cache_clear(struct policy_store *ps)
 		ps->cache[i].acl = NULL;
 	}
 	ps->n_cached = 0;
+	for (i = 0; i < MEMO_SLOTS; i++)
+		memo_clear(&ps->memo[i]);
 }
 
 /* Makes every later policy_store_acl see the current policies. */
@@ -393,72 +419,93 @@ out:
 	return ERR_OK;
 }
 
-/*
- * The cache key of a token's policy set, and whether it holds "root".
- * Names are normalised, sorted and deduplicated, so tokens that list the
- * same policies differently share one ACL. Bad names are dropped: no
- * policy can exist under them.
- */
-static err_t set_key(const char *ns, json_t *names, struct buf *key,
-                     json_t **sorted, bool *root)
-{
-	json_t *list = json_array(), *v;
-	size_t i;
-	err_t rc = list == NULL ? ERR_NOMEM : ERR_OK;
+/* A token's policy names, normalised, sorted and without repeats. */
+struct name_set {
+	char *names[MAX_POLICIES];
+	size_t n;
+	bool root;
+};
 
-	*root = false;
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void name_set_release(struct name_set *set)
+{
+	size_t i;
+
+	for (i = 0; i < set->n; i++)
+		free(set->names[i]);
+	set->n = 0;
+}
+
+/*
+ * Reads names (a JSON array) into set. Bad names are dropped: no policy
+ * can exist under them. Sorting then dropping neighbours keeps this
+ * O(n log n): a token with a hundred policies pays for it on every
+ * request.
+ */
+static void name_set_read(json_t *names, struct name_set *set)
+{
+	size_t i, kept = 0;
+	json_t *v;
+
+	set->n = 0;
+	set->root = false;
 	json_array_foreach(names, i, v)
 	{
 		char *norm = NULL;
-		if (rc != ERR_OK || i >= MAX_POLICIES)
+		if (set->n >= MAX_POLICIES)
 			break;
-		if (!json_is_string(v) ||
-		    policy_name_normalize(json_string_value(v), &norm) !=
+		if (json_is_string(v) &&
+		    policy_name_normalize(json_string_value(v), &norm) ==
 		        ERR_OK)
+			set->names[set->n++] = norm;
+	}
+	qsort(set->names, set->n, sizeof(set->names[0]), cmp_str);
+	for (i = 0; i < set->n; i++) {
+		if (kept > 0 &&
+		    strcmp(set->names[kept - 1], set->names[i]) == 0) {
+			free(set->names[i]);
 			continue;
-		*root |= strcmp(norm, "root") == 0;
-		if (!has_string(list, norm) &&
-		    json_array_append_new(list, json_string(norm)) != 0)
-			rc = ERR_NOMEM;
-		free(norm);
+		}
+		set->root |= strcmp(set->names[i], "root") == 0;
+		set->names[kept++] = set->names[i];
 	}
-	if (rc == ERR_OK)
-		rc = sort_strings(list);
-	if (rc == ERR_OK)
-		rc = buf_append_str(key, ns) == ERR_OK &&
-		             buf_append_byte(key, '\n') == ERR_OK
-		         ? ERR_OK
-		         : ERR_NOMEM;
-	json_array_foreach(list, i, v)
-	{
-		if (rc == ERR_OK &&
-		    (buf_append_str(key, json_string_value(v)) != ERR_OK ||
-		     buf_append_byte(key, ',') != ERR_OK))
-			rc = ERR_NOMEM;
-	}
-	if (rc != ERR_OK) {
-		json_decref(list);
-		return rc;
-	}
-	*sorted = list;
+	set->n = kept;
+}
+
+/*
+ * The cache key of a policy set: the namespace, then the names. Tokens
+ * that list the same policies differently share one ACL.
+ */
+static err_t set_key(const char *ns, const struct name_set *set,
+                     struct buf *key)
+{
+	size_t i;
+
+	if (buf_append_str(key, ns) != ERR_OK ||
+	    buf_append_byte(key, '\n') != ERR_OK)
+		return ERR_NOMEM;
+	for (i = 0; i < set->n; i++)
+		if (buf_append_str(key, set->names[i]) != ERR_OK ||
+		    buf_append_byte(key, ',') != ERR_OK)
+			return ERR_NOMEM;
 	return ERR_OK;
 }
 
 /* Reads, parses and compiles the named policies of ns. */
-static err_t compile(struct policy_store *ps, const char *ns, json_t *names,
-                     struct acl **out)
+static err_t compile(struct policy_store *ps, const char *ns,
+                     const struct name_set *set, struct acl **out)
 {
 	struct policy *pols[MAX_POLICIES];
 	size_t n = 0, i;
-	json_t *v;
 	err_t rc = ERR_OK;
 
-	json_array_foreach(names, i, v)
-	{
+	for (i = 0; rc == ERR_OK && i < set->n; i++) {
 		char *text = NULL;
-		const char *name = json_string_value(v);
-		if (rc != ERR_OK)
-			break;
+		const char *name = set->names[i];
 		rc = policy_store_get_text(ps, ns, name, &text);
 		if (rc == ERR_NOT_FOUND || strcmp(name, "root") == 0) {
 			rc = ERR_OK; /* gone since the token was made */
@@ -516,20 +563,20 @@ err_t policy_store_acl(struct policy_store *ps, const char *ns, json_t *names,
                        struct acl **out)
 {
 	struct buf key = BUF_INIT;
-	json_t *sorted = NULL;
+	struct name_set set;
 	struct acl *acl = NULL;
 	struct slot *s;
 	uint64_t gen;
-	bool root;
 	err_t rc;
 
-	rc = set_key(ns, names, &key, &sorted, &root);
-	if (rc != ERR_OK)
-		goto out;
-	if (root) {
+	name_set_read(names, &set);
+	if (set.root) {
 		*out = acl_ref(ps->root);
+		rc = ERR_OK;
 		goto out;
 	}
+	if ((rc = set_key(ns, &set, &key)) != ERR_OK)
+		goto out;
 
 	pthread_rwlock_rdlock(&ps->lock);
 	s = cache_slot(ps, buf_str(&key));
@@ -539,14 +586,53 @@ err_t policy_store_acl(struct policy_store *ps, const char *ns, json_t *names,
 	pthread_rwlock_unlock(&ps->lock);
 
 	if (acl == NULL) {
-		rc = compile(ps, ns, sorted, &acl);
+		rc = compile(ps, ns, &set, &acl);
 		if (rc == ERR_OK)
 			cache_put(ps, gen, buf_str(&key), &acl);
 	}
 	if (rc == ERR_OK)
 		*out = acl;
 out:
-	json_decref(sorted);
+	name_set_release(&set);
 	buf_release(&key);
 	return rc;
+}
+
+err_t policy_store_acl_shared(struct policy_store *ps, const char *ns,
+                              json_t *names, struct acl **out)
+{
+	struct acl *acl = NULL;
+	struct memo *m;
+	uint64_t gen;
+	char *ns_copy;
+	err_t rc;
+
+	pthread_rwlock_rdlock(&ps->lock);
+	m = memo_slot(ps, names);
+	if (m->names == names && strcmp(m->ns, ns) == 0)
+		acl = acl_ref(m->acl);
+	gen = ps->generation;
+	pthread_rwlock_unlock(&ps->lock);
+	if (acl != NULL) {
+		*out = acl;
+		return ERR_OK;
+	}
+
+	rc = policy_store_acl(ps, ns, names, &acl);
+	if (rc != ERR_OK)
+		return rc;
+	ns_copy = strdup(ns);
+	pthread_rwlock_wrlock(&ps->lock);
+	/* Policies changed meanwhile: acl may be stale, do not keep it. */
+	if (ns_copy != NULL && gen == ps->generation) {
+		memo_clear(m);
+		m->names = json_incref(names);
+		m->ns = ns_copy;
+		m->acl = acl_ref(acl);
+		ns_copy = NULL;
+	}
+	pthread_rwlock_unlock(&ps->lock);
+	free(ns_copy);
+	*out = acl;
+	return ERR_OK;
 }

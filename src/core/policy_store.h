@@ -84,6 +84,16 @@ err_t policy_store_list(struct policy_store *ps, const char *ns,
 err_t policy_store_acl(struct policy_store *ps, const char *ns, json_t *names,
                        struct acl **out);
 
+/*
+ * As policy_store_acl, for a names array that is shared and never
+ * modified (a cached token entry's): the answer is also remembered by
+ * the array's address, which skips normalising and sorting the names on
+ * the next request of the same token. The store keeps a reference to
+ * names while it remembers it, so the address cannot be reused.
+ */
+err_t policy_store_acl_shared(struct policy_store *ps, const char *ns,
+                              json_t *names, struct acl **out);
+
 /* The built-in text of the default policy. */
 const char *policy_store_default_text(void);
 

@@ -248,6 +248,49 @@ static void test_cache_sees_changes(void **state)
 	json_decref(names);
 }
 
+/*
+ * The memo by address answers like the cache: a policy change is seen on
+ * the next call, the same array in another namespace gets that
+ * namespace's ACL, and the caller may drop its array while remembered.
+ */
+static void test_shared_names(void **state)
+{
+	struct fixture *f = *state;
+	json_t *names = json_pack("[s, s]", "default", "app");
+	struct acl *a = NULL, *b = NULL;
+
+	put_ok(f->ps, "", "app", "path \"s/*\" { capabilities = [\"read\"] }");
+	put_ok(f->ps, "team/", "app",
+	       "path \"s/*\" { capabilities = [\"delete\"] }");
+	assert_int_equal(policy_store_acl_shared(f->ps, "", names, &a), ERR_OK);
+	assert_int_equal(policy_store_acl_shared(f->ps, "", names, &b), ERR_OK);
+	assert_ptr_equal(a, b);
+	assert_int_equal(acl_capabilities(b, "s/x"), CAP_READ);
+	acl_release(b);
+	assert_int_equal(policy_store_acl_shared(f->ps, "team/", names, &b),
+	                 ERR_OK);
+	assert_int_equal(acl_capabilities(b, "s/x"), CAP_DELETE);
+	acl_release(b);
+
+	put_ok(f->ps, "", "app",
+	       "path \"s/*\" { capabilities = [\"update\"] }");
+	assert_int_equal(policy_store_acl_shared(f->ps, "", names, &b), ERR_OK);
+	assert_int_equal(acl_capabilities(b, "s/x"), CAP_UPDATE);
+	acl_release(a);
+	acl_release(b);
+
+	/* Remembered arrays stay alive after their owner lets go. */
+	assert_int_equal(policy_store_acl_shared(f->ps, "", names, &a), ERR_OK);
+	json_decref(names);
+	names = json_pack("[s]", "default");
+	assert_int_equal(policy_store_acl_shared(f->ps, "", names, &b), ERR_OK);
+	assert_int_equal(acl_capabilities(b, "s/x"), CAP_DENY);
+	assert_int_equal(acl_capabilities(a, "s/x"), CAP_UPDATE);
+	acl_release(a);
+	acl_release(b);
+	json_decref(names);
+}
+
 static void test_namespaces(void **state)
 {
 	struct fixture *f = *state;
@@ -364,6 +407,7 @@ int main(void)
 	    T(test_root_acl),
 	    T(test_bad_input),
 	    T(test_cache_sees_changes),
+	    T(test_shared_names),
 	    T(test_namespaces),
 	    T(test_reopen_keeps_policies),
 	    T(test_concurrent_readers),
