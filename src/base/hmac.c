@@ -1,33 +1,56 @@
 /*
- * hmac.c - keyed HMAC-SHA256 contexts of hmac.h over OpenSSL 3's EVP_MAC.
+ * hmac.c - keyed HMAC-SHA256 of hmac.h: RFC 2104 over OpenSSL's SHA-256.
+ *
+ * The inner and outer hash states after the padded key are computed once;
+ * a run copies them (plain structs, no allocation) and hashes the message.
+ * OpenSSL 3's EVP_MAC does the same but allocates and copies three digest
+ * contexts per run, which showed as a twentieth of a token check. The
+ * low-level SHA256_* calls are deprecated in OpenSSL 3 but present in
+ * every 3.x; RFC 4231's vectors in tests/unit/test_json_write.c check the
+ * construction.
  */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include "base/hmac.h"
 
-#include <openssl/core_names.h>
-#include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "base/secret.h"
+
+#define BLOCK 64 /* SHA-256's block size */
 
 struct hmac_key {
-	EVP_MAC_CTX *ctx; /* keyed, never fed: the template of each run */
+	SHA256_CTX inner; /* after key ^ ipad */
+	SHA256_CTX outer; /* after key ^ opad */
 };
 
 err_t hmac_key_new(const uint8_t *key, size_t len, struct hmac_key **out)
 {
-	OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(
-	                           OSSL_MAC_PARAM_DIGEST, "SHA256", 0),
-	                       OSSL_PARAM_construct_end()};
+	uint8_t block[BLOCK], pad[BLOCK];
 	struct hmac_key *k = calloc(1, sizeof(*k));
-	EVP_MAC *mac = NULL;
+	size_t i;
 	err_t rc = ERR_CRYPTO;
 
 	if (k == NULL)
 		return ERR_NOMEM;
-	mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	if (mac != NULL)
-		k->ctx = EVP_MAC_CTX_new(mac);
-	if (k->ctx != NULL && EVP_MAC_init(k->ctx, key, len, params) == 1)
-		rc = ERR_OK;
-	EVP_MAC_free(mac);
+	memset(block, 0, sizeof(block));
+	if (len > BLOCK)
+		SHA256(key, len, block); /* a long key is hashed first */
+	else if (len > 0)
+		memcpy(block, key, len);
+	for (i = 0; i < BLOCK; i++)
+		pad[i] = block[i] ^ 0x36;
+	if (SHA256_Init(&k->inner) == 1 &&
+	    SHA256_Update(&k->inner, pad, BLOCK) == 1) {
+		for (i = 0; i < BLOCK; i++)
+			pad[i] = block[i] ^ 0x5c;
+		if (SHA256_Init(&k->outer) == 1 &&
+		    SHA256_Update(&k->outer, pad, BLOCK) == 1)
+			rc = ERR_OK;
+	}
+	secret_wipe(block, sizeof(block));
+	secret_wipe(pad, sizeof(pad));
 	if (rc != ERR_OK) {
 		hmac_key_free(k);
 		return rc;
@@ -40,21 +63,24 @@ void hmac_key_free(struct hmac_key *k)
 {
 	if (k == NULL)
 		return;
-	EVP_MAC_CTX_free(k->ctx);
+	secret_wipe(k, sizeof(*k));
 	free(k);
 }
 
 err_t hmac_sha256(const struct hmac_key *k, const void *data, size_t len,
                   uint8_t out[HMAC_SHA256_LEN])
 {
-	EVP_MAC_CTX *run = EVP_MAC_CTX_dup(k->ctx);
-	size_t n = 0;
+	SHA256_CTX c = k->inner;
+	uint8_t inner[SHA256_DIGEST_LENGTH];
 	err_t rc = ERR_CRYPTO;
 
-	if (run != NULL && EVP_MAC_update(run, data, len) == 1 &&
-	    EVP_MAC_final(run, out, &n, HMAC_SHA256_LEN) == 1 &&
-	    n == HMAC_SHA256_LEN)
-		rc = ERR_OK;
-	EVP_MAC_CTX_free(run);
+	if (SHA256_Update(&c, data, len) == 1 && SHA256_Final(inner, &c) == 1) {
+		c = k->outer;
+		if (SHA256_Update(&c, inner, sizeof(inner)) == 1 &&
+		    SHA256_Final(out, &c) == 1)
+			rc = ERR_OK;
+	}
+	secret_wipe(&c, sizeof(c));
+	secret_wipe(inner, sizeof(inner));
 	return rc;
 }
