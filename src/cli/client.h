@@ -13,13 +13,10 @@
  * is a secret: it is kept in memory that is wiped when the client is freed,
  * and it never appears in a message.
  *
- * Known gap: two libraries keep copies we cannot wipe. libcurl builds the
- * outgoing request (token header, JSON body) in buffers of its own, and
- * jansson frees the strings of a JSON body or answer (written values, an
- * unseal share, a root token) without wiping them. Closing it needs a
- * wiping allocator installed for jansson (json_set_alloc_funcs) before its
- * first use in the process, which is main.c's to decide, and a libcurl
- * built with its own allocator hooks (curl_global_init_mem).
+ * libcurl (the outgoing request: token header, JSON body) and jansson (a
+ * JSON body or answer: written values, an unseal share, a root token)
+ * keep copies in buffers of their own; main() installs a wiping allocator
+ * into both before their first use (base/wipe_alloc.h).
  */
 #ifndef COFFER_CLI_CLIENT_H
 #define COFFER_CLI_CLIENT_H

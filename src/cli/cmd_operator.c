@@ -222,7 +222,7 @@ static int operator_unseal_body(bool reset, const char *arg, json_t **out)
 	else if (key.len == 0)
 		code = command_usage_error(
 		    unseal_usage, "Missing unseal key (none was given)");
-	/* jansson's copy of the share is not wiped: see client.h. */
+	/* jansson's copy of the share is wiped on free: see client.h. */
 	else if ((*out = json_pack("{ss}", "key", buf_str(&key))) == NULL)
 		code = command_fail("unsealing", "out of memory");
 	buf_release(&key);

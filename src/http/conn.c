@@ -285,10 +285,9 @@ static enum step conn_reject(struct conn *c, int status, const char *msg)
 }
 
 /*
- * Moves up to max bytes from the socket's buffer into b. Known gap: the
- * chains libevent read them into are freed without being wiped, so a
- * token may linger in freed heap memory until reused; wiping them would
- * need our own read path instead of bufferevents (and TLS's with it).
+ * Moves up to max bytes from the socket's buffer into b. The chains
+ * libevent read them into are wiped when freed (base/wipe_alloc.h);
+ * OpenSSL's own record buffers, for TLS listeners, are not ours to wipe.
  */
 static size_t conn_pull(struct conn *c, struct buf *b, size_t max)
 {

@@ -21,8 +21,8 @@
  * Makes a cache over parent (not owned) for keys starting with prefix,
  * holding at most capacity values (then it starts over empty); the table
  * grows as values arrive, so capacity costs nothing until it is used.
- * Cached values are wiped when dropped (their parsed JSON is freed by
- * jansson, which does not wipe: see cache_get_json).
+ * Cached values are wiped when dropped (their parsed JSON by jansson's
+ * allocator, which main() makes a wiping one: base/wipe_alloc.h).
  */
 err_t cache_view_new(struct storage *parent, const char *prefix,
                      size_t capacity, struct storage **out);

@@ -12,9 +12,9 @@
  *   static-creds/<name>    the current password      (db_static.c)
  *   rotate-role/<name>     rotate a static role now  (db_static.c)
  *
- * Known shortcoming: the root password and generated passwords pass
- * through jansson objects, whose memory is freed without being wiped (as
- * in the kv engine); the engine wipes the buffers and strings it owns.
+ * The root password and generated passwords pass through jansson
+ * objects, wiped on free by the allocator main() installs
+ * (base/wipe_alloc.h); the engine wipes the buffers and strings it owns.
  */
 #include "engines/database/database.h"
 #include "engines/database/db_backend.h"

@@ -7,9 +7,8 @@
  * storage layouts of the two versions are described at the top of kv1.c
  * and kv2_store.c.
  *
- * Known shortcoming: secret values pass through jansson objects, whose
- * memory is freed without being wiped unless the process installs wiping
- * allocators with json_set_alloc_funcs; kv wipes only the serialised
+ * Secret values pass through jansson objects; main() installs a wiping
+ * allocator into jansson (base/wipe_alloc.h), and kv wipes the serialised
  * copies it owns (storage buffers and JSON text).
  */
 #include "engines/kv/kv.h"
