@@ -29,7 +29,8 @@ struct cache {
 	struct slot *slots;
 	size_t nslots; /* a power of two, at least twice used */
 	size_t used;
-	size_t capacity; /* most values held; then it starts over empty */
+	size_t capacity; /* most values held; then one goes per new one */
+	size_t cursor;   /* where evict_one looks next */
 	uint64_t generation;
 };
 
@@ -117,15 +118,37 @@ static void grow(struct cache *c)
 	free(old);
 }
 
+/*
+ * Drops one value: the next one after a cursor that walks the table.
+ * Slots are in hash order, so this is a random pick, which suits reads
+ * spread over more secrets than fit; emptying the whole cache instead
+ * would stall the request that hit the limit and make every read after
+ * it a miss.
+ */
+static void evict_one(struct cache *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nslots; i++) {
+		struct slot *s = &c->slots[(c->cursor + i) & (c->nslots - 1)];
+		if (s->key != NULL) {
+			c->cursor = (c->cursor + i + 1) & (c->nslots - 1);
+			drop(c, s->key);
+			return;
+		}
+	}
+}
+
 /* Makes room for one more value. */
 static void make_room(struct cache *c)
 {
-	if ((c->used + 1) * 2 <= c->nslots)
-		return;
-	if (c->used < c->capacity)
-		grow(c);
+	if (c->used >= c->capacity)
+		evict_one(c);
 	if ((c->used + 1) * 2 > c->nslots)
-		clear_all(c);
+		grow(c);
+	/* Out of memory to grow: hold fewer values instead. */
+	while (c->used > 0 && (c->used + 1) * 2 > c->nslots)
+		evict_one(c);
 }
 
 static bool cached_prefix(const struct cache *c, const char *key)

@@ -19,7 +19,7 @@
 
 /*
  * Makes a cache over parent (not owned) for keys starting with prefix,
- * holding at most capacity values (then it starts over empty); the table
+ * holding at most capacity values (then each new one evicts one); the table
  * grows as values arrive, so capacity costs nothing until it is used.
  * Cached values are wiped when dropped (their parsed JSON by jansson's
  * allocator, which main() makes a wiping one: base/wipe_alloc.h).

@@ -75,7 +75,7 @@ static void test_reads_follow_writes(void **state)
 }
 
 /* A random mix of operations on a small key space, which forces hash
- * collisions, deletions inside probe runs and the "full: start over"
+ * collisions, deletions inside probe runs and the "full: evict one"
  * path; after every step each key reads as the parent holds it. */
 static void test_random_model(void **state)
 {
@@ -189,7 +189,7 @@ static void test_json_shared_until_written(void **state)
 }
 
 /*
- * Many keys: the table grows past its first size, and then starts over
+ * Many keys: the table grows past its first size, and then evicts
  * at its capacity; every read through either interface matches the
  * parent at every step.
  */
