@@ -220,6 +220,11 @@ bool agent_auth_step(struct agent_auth *a, int64_t now_ms, int64_t *next_ms)
 	return fresh;
 }
 
+int64_t agent_auth_next(const struct agent_auth *a)
+{
+	return a->due_ms;
+}
+
 void agent_auth_check(struct agent_auth *a, int64_t now_ms)
 {
 	struct agent_http_resp resp = {0};

@@ -56,6 +56,9 @@ void agent_auth_free(struct agent_auth *a);
  */
 bool agent_auth_step(struct agent_auth *a, int64_t now_ms, int64_t *next_ms);
 
+/* When agent_auth_step wants to run next (INT64_MAX: nothing planned). */
+int64_t agent_auth_next(const struct agent_auth *a);
+
 /*
  * Asks the server whether the token is still good (lookup-self), after
  * the server refused a request made with it. When the token is refused

@@ -26,7 +26,6 @@
 struct loop {
 	struct agent_run *run;
 	int64_t pass_due;   /* INT64_MAX until there is a token */
-	int64_t auth_next;  /* from agent_auth_step */
 	int64_t lease_next; /* from agent_secrets_tick */
 	unsigned streak;    /* failed passes in a row */
 	bool child_started;
@@ -125,18 +124,22 @@ static void pass(struct loop *l, int64_t now)
 static void work(struct loop *l)
 {
 	struct agent_run *run = l->run;
-	int64_t now = agent_now_ms();
+	int64_t now = agent_now_ms(), next;
 
 	if (run->auth == NULL)
 		return;
-	if (agent_auth_step(run->auth, now, &l->auth_next))
+	if (agent_auth_step(run->auth, now, &next))
 		new_token(l, now);
 	if (!agent_auth_ready(run->auth))
 		return;
 	if (agent_secrets_tick(run->store, now, &l->lease_next))
 		l->pass_due = now;
-	if (now >= l->pass_due)
-		pass(l, now);
+	if (now < l->pass_due)
+		return;
+	pass(l, now);
+	/* The pass may have fetched leases: plan their renewals. */
+	if (agent_secrets_tick(run->store, now, &l->lease_next))
+		l->pass_due = now;
 }
 
 static int64_t wait_ms(const struct loop *l)
@@ -144,8 +147,8 @@ static int64_t wait_ms(const struct loop *l)
 	int64_t now = agent_now_ms(), next = now + MAX_WAIT_MS;
 
 	if (l->run->auth != NULL) {
-		if (l->auth_next < next)
-			next = l->auth_next;
+		if (agent_auth_next(l->run->auth) < next)
+			next = agent_auth_next(l->run->auth);
 		if (agent_auth_ready(l->run->auth)) {
 			if (l->pass_due < next)
 				next = l->pass_due;
@@ -181,7 +184,7 @@ static void on_signal(struct loop *l, int sig)
 
 int agent_loop_run(struct agent_run *run)
 {
-	struct loop l = {run, INT64_MAX, 0, INT64_MAX, 0, false, 0, false, 0};
+	struct loop l = {run, INT64_MAX, INT64_MAX, 0, false, 0, false, 0};
 	struct timespec ts;
 	siginfo_t info;
 	int64_t ms;

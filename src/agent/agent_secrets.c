@@ -161,8 +161,9 @@ static err_t fetch(struct agent_secrets *s, const char *path,
 	if (rc == ERR_OK && !json_is_object(resp.json))
 		rc = ERR_NOT_FOUND;
 	if (rc == ERR_NOT_FOUND) {
+		/* The engine names the path in front of this. */
 		buf_reset(errmsg);
-		buf_printf(errmsg, "no secret at %s", path);
+		buf_append_str(errmsg, "no secret at this path");
 	}
 	if (rc == ERR_OK)
 		*out = json_incref(resp.json);

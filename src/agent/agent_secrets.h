@@ -52,7 +52,7 @@ void agent_secrets_end(struct agent_secrets *s, bool ok);
 /*
  * The template engine's secret callback (tmpl_secret_fn): ctx is the
  * store. *out gets a reference to the stored answer, which the caller
- * must not change. Failures: ERR_NOT_FOUND ("no secret at path"),
+ * must not change. Failures: ERR_NOT_FOUND ("no secret at this path"),
  * ERR_PERMISSION, ERR_IO (server down), with the reason in errmsg.
  */
 err_t agent_secrets_get(void *ctx, const char *path, const json_t *params,

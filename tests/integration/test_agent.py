@@ -245,6 +245,31 @@ class AutoAuthAndTemplates(AgentTest):
             self.assertNotIn(secret, log)
         self.assertIn("auth: logged in with approle", log)
 
+    def test_delimiters_and_missing_keys(self):
+        self.dev()
+        self.approle()
+        helm, strict = self.path("helm.yaml"), self.path("strict.conf")
+        with open(self.path("helm.tpl"), "w") as f:
+            f.write('image: {{ .Values.image }}\n'
+                    'password: [[ with secret "secret/data/app" ]]'
+                    '[[ .Data.data.password ]][[ end ]]\n')
+        extra = ('template {\n  source = "%s"\n  destination = "%s"\n'
+                 '  left_delimiter = "[["\n  right_delimiter = "]]"\n}\n'
+                 'template {\n  contents = "{{ with secret \\"secret/data/'
+                 'app\\" }}{{ .Data.data.nope }}{{ end }}"\n'
+                 '  destination = "%s"\n  error_on_missing_key = true\n}\n'
+                 % (self.path("helm.tpl"), helm, strict))
+        a = self.agent(self.config(extra=extra, sinks=False)).start()
+        self.assertTrue(wait_for(lambda: read(helm) is not None),
+                        a.read_log())
+        self.assertEqual(read(helm), "image: {{ .Values.image }}\n"
+                         "password: %s\n" % PASSWORD)
+        self.assertTrue(a.wait_log("template %s: render failed" % strict))
+        self.assertIn("reads a key that the secret does not have",
+                      a.read_log())
+        self.assertFalse(os.path.exists(strict))
+        self.finish(a)
+
     def test_token_renewed_before_it_expires(self):
         self.dev()
         self.approle(ttl="6s")
@@ -567,8 +592,9 @@ class BadInput(AgentTest):
         a = self.agent(self.config(extra=extra)).start()
         self.assertTrue(wait_for(lambda: read(dest) is not None))
         self.assertTrue(a.wait_log("template %s: render failed, keeping the "
-                                   "previous file: no secret at "
-                                   "secret/data/nope" % missing))
+                                   "previous file: " % missing))
+        self.assertIn("secret/data/nope: no secret at this path",
+                      a.read_log())
         self.assertFalse(os.path.exists(missing))
         # The secret goes away: the file keeps what it had.
         st, _ = self.srv.request("DELETE", "/v1/secret/metadata/app")
