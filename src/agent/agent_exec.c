@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "agent/agent_proc.h"
 #include "agent/agent_render.h"
@@ -134,10 +135,18 @@ bool agent_exec_reap(struct agent_child *c, int *code)
 	return true;
 }
 
-void agent_exec_signal(struct agent_child *c, int sig)
+void agent_exec_signal(struct agent_child *c, int sig, const siginfo_t *info)
 {
-	if (c->pid > 0)
-		kill(c->pid, sig);
+	if (c->pid <= 0)
+		return;
+#ifdef SI_KERNEL
+	if (info != NULL && info->si_code == SI_KERNEL &&
+	    getpgid(c->pid) == getpgrp())
+		return;
+#else
+	(void)info;
+#endif
+	kill(c->pid, sig);
 }
 
 int agent_exec_finish(struct agent_child *c)

@@ -17,6 +17,7 @@
 #ifndef COFFER_AGENT_AGENT_EXEC_H
 #define COFFER_AGENT_AGENT_EXEC_H
 
+#include <signal.h>
 #include <stdbool.h>
 
 #include "agent/agent_config.h"
@@ -54,8 +55,13 @@ bool agent_exec_restarts(const struct agent_child *c);
  */
 bool agent_exec_reap(struct agent_child *c, int *code);
 
-/* Sends sig to the child, if one runs. */
-void agent_exec_signal(struct agent_child *c, int sig);
+/*
+ * Passes sig on to the child, if one runs, unless info says the terminal
+ * sent it to the whole foreground process group, the child included: a
+ * second Ctrl-C reads to many programs as "stop now, skip the clean-up".
+ * info may be NULL.
+ */
+void agent_exec_signal(struct agent_child *c, int sig, const siginfo_t *info);
 
 /*
  * Waits for the running child to exit after a signal was passed on (at

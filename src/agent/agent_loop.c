@@ -159,14 +159,14 @@ static int64_t wait_ms(const struct loop *l)
 	return next > now ? next - now : 0;
 }
 
-static void on_signal(struct loop *l, int sig)
+static void on_signal(struct loop *l, int sig, const siginfo_t *info)
 {
 	struct agent_child *child = l->run->child;
 	bool running = child != NULL && agent_exec_running(child);
 
 	if (sig == SIGHUP) {
 		if (running)
-			agent_exec_signal(child, sig);
+			agent_exec_signal(child, sig, info);
 		else
 			log_info("agent", "received SIGHUP; reloading the "
 			                  "configuration is not supported");
@@ -176,7 +176,7 @@ static void on_signal(struct loop *l, int sig)
 	l->stop = true;
 	l->code = 0;
 	if (running) {
-		agent_exec_signal(child, sig);
+		agent_exec_signal(child, sig, info);
 		l->code = agent_exec_finish(child);
 		log_info("agent", "exec: the child exited with %d", l->code);
 	}
@@ -206,7 +206,7 @@ int agent_loop_run(struct agent_run *run)
 			return code;
 		}
 		if (sig > 0 && sig != SIGCHLD)
-			on_signal(&l, sig);
+			on_signal(&l, sig, &info);
 	}
 	return l.code;
 }

@@ -328,6 +328,47 @@ class AutoAuthAndTemplates(AgentTest):
         self.finish(b)
 
 
+class OtherMethods(AgentTest):
+    def test_jwt_file_and_exit_after_auth(self):
+        from jwtkit import Key, claims
+        self.dev()
+        k = Key("RS256", "k1")
+        r = self.srv.request
+        self.assertEqual(r("POST", "/v1/sys/auth/jwt",
+                           {"type": "jwt"})[0], 204)
+        self.assertLess(r("POST", "/v1/auth/jwt/config",
+                          {"jwt_validation_pubkeys": [k.pem()]})[0], 300)
+        self.assertEqual(r("PUT", "/v1/sys/policies/acl/app", {
+            "policy": 'path "secret/*" { capabilities = ["read"] }'})[0],
+            204)
+        self.assertLess(r("POST", "/v1/auth/jwt/role/ci", {
+            "role_type": "jwt", "user_claim": "sub",
+            "bound_audiences": ["coffer"], "token_policies": ["app"]})[0],
+            300)
+        jwt = k.token(claims())
+        with open(self.path("jwt"), "w") as f:
+            f.write(jwt + "\n")
+        dest = self.path("app.conf")
+        cfg = ('vault { address = "%s" }\n'
+               'auto_auth {\n'
+               '  method "jwt" { config = { path = "%s", role = "ci" } }\n'
+               '  sink "file" { config = { path = "%s" } }\n}\n'
+               'exit_after_auth = true\n%s'
+               % (self.srv.addr, self.path("jwt"), self.path("token"),
+                  self.file_template(dest)))
+        a = self.agent(cfg).start()
+        # Logs in, writes the sink, renders once and exits on its own.
+        self.assertEqual(a.proc.wait(timeout=30), 0, a.read_log())
+        self.assertEqual(read(dest), "password=%s\n" % PASSWORD)
+        st, body = r("GET", "/v1/auth/token/lookup-self",
+                     token=read(self.path("token")))
+        self.assertEqual(body["data"]["path"], "auth/jwt/login")
+        # Vault's default for a JWT file: consumed once read.
+        self.assertFalse(os.path.exists(self.path("jwt")))
+        self.assertIn("logged in with jwt", a.read_log())
+        self.assertNotIn(jwt, a.read_log())
+
+
 class ExecMode(AgentTest):
     def test_child_env_restart_and_exit_status(self):
         self.dev()
