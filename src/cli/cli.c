@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "agent/agent.h"
 #include "cli/cmd_auth.h"
 #include "cli/command.h"
 #include "cli/import.h"
@@ -78,6 +79,8 @@ static const struct cli_command cli_commands[] = {
     {"auth", "enable", cmd_auth_enable, "Enable an auth method"},
     {"auth", "disable", cmd_auth_disable, "Disable an auth method"},
     {"auth", "list", cmd_auth_list, "List the enabled auth methods"},
+    {"agent", NULL, cmd_agent,
+     "Log in, render templates and proxy the API for a workload"},
 };
 
 #define CLI_NCOMMANDS (sizeof(cli_commands) / sizeof(cli_commands[0]))
