@@ -85,8 +85,8 @@ static err_t member(struct buf *body, const char *key, const struct buf *v)
 }
 
 /*
- * The bodies are written as text into wiped buffers rather than built
- * with jansson, whose strings are freed without being wiped.
+ * The bodies are written as text into buffers we wipe ourselves, so the
+ * credentials never depend on a library's allocator to be wiped.
  */
 static err_t approle_body(const struct agent_method *m, struct agent_creds *c,
                           struct buf *body, struct buf *errmsg)

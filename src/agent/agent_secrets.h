@@ -19,9 +19,8 @@
  * Secrets no template used in a pass that fully succeeded are forgotten.
  * Only the main loop uses this.
  *
- * Known gap: the answers are kept as jansson values, whose strings are
- * freed without being wiped (as in cli/client.h); closing it needs a
- * wiping allocator installed for jansson in main.c.
+ * The answers are kept as jansson values, wiped when freed by the
+ * allocator main() installs (base/wipe_alloc.h).
  */
 #ifndef COFFER_AGENT_AGENT_SECRETS_H
 #define COFFER_AGENT_AGENT_SECRETS_H

@@ -5,9 +5,8 @@
  * (secret responses) in their declared order, "<", ">" and "&" escaped
  * as \u003c, \u003e, \u0026 (toJSON only, not when a value is printed),
  * U+2028 and U+2029 escaped, invalid UTF-8 replaced by U+FFFD, and
- * numbers in their shortest form. Written by hand rather than through
- * json_dumps so that no unwiped copy of a secret is left in jansson's
- * buffers.
+ * numbers in their shortest form. Written by hand: json_dumps has no
+ * option for Go's escaping, and the text goes into a buffer we wipe.
  */
 #include <stdlib.h>
 #include <string.h>

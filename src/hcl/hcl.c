@@ -499,6 +499,33 @@ static size_t skip_digits(const struct parser *ps, size_t k)
 	return k;
 }
 
+/*
+ * A number with a leading zero is octal, as HCL 1 reads it: file modes
+ * are written that way (mode = 0600). k is the offset of the zero.
+ */
+static err_t lex_octal(struct parser *ps, size_t k, bool neg)
+{
+	int line = ps->line, col = ps->col;
+	uint64_t acc = 0;
+	size_t end = skip_digits(ps, k);
+
+	if (is_ident_char(peek(ps, end)) || peek(ps, end) == '.')
+		return fail(ps, line, col, "invalid octal number");
+	for (; k < end; k++) {
+		unsigned d = (unsigned)(peek(ps, k) - '0');
+		if (d > 7)
+			return fail(ps, line, col,
+			            "invalid octal number: digit %u", d);
+		if (acc > ((uint64_t)INT64_MAX - d) / 8)
+			return fail(ps, line, col, "integer out of range");
+		acc = acc * 8 + d;
+	}
+	ps->tok.type = T_INT;
+	ps->tok.i = neg ? -(int64_t)acc : (int64_t)acc;
+	advance(ps, end);
+	return ERR_OK;
+}
+
 static err_t lex_number(struct parser *ps)
 {
 	int line = ps->line, col = ps->col;
@@ -510,8 +537,7 @@ static err_t lex_number(struct parser *ps)
 	if (!is_digit(peek(ps, k)))
 		return fail(ps, line, col, "invalid number");
 	if (peek(ps, k) == '0' && is_digit(peek(ps, k + 1)))
-		return fail(ps, line, col,
-		            "invalid number: leading zeros are not allowed");
+		return lex_octal(ps, k, neg);
 	k = skip_digits(ps, k);
 	if (peek(ps, k) == '.') {
 		real = true;

@@ -18,62 +18,62 @@
 #include "agent/agent_config.h"
 
 static const char full_hcl[] =
-    "vault {\n"                                                   /* 1 */
-    "  address = \"https://coffer.example:8200\"\n"               /* 2 */
-    "  ca_cert = \"/etc/ca.pem\"\n"                               /* 3 */
-    "  tls_skip_verify = false\n"                                 /* 4 */
-    "}\n"                                                         /* 5 */
-    "auto_auth {\n"                                               /* 6 */
-    "  method \"approle\" {\n"                                    /* 7 */
-    "    mount_path = \"auth/approle-ci\"\n"                      /* 8 */
-    "    config = {\n"                                            /* 9 */
-    "      role_id_file_path = \"/run/role-id\"\n"                /* 10 */
-    "      secret_id_file_path = \"/run/secret-id\"\n"            /* 11 */
-    "      remove_secret_id_file_after_reading = false\n"         /* 12 */
-    "    }\n"                                                     /* 13 */
-    "  }\n"                                                       /* 14 */
-    "  sink \"file\" { config = { path = \"/run/token\" } }\n"    /* 15 */
-    "  sink \"file\" {\n"                                         /* 16 */
-    "    config = { path = \"/run/wrapped\", mode = \"0600\" }\n" /* 17 */
-    "    wrap_ttl = \"5m\"\n"                                     /* 18 */
-    "  }\n"                                                       /* 19 */
-    "}\n"                                                         /* 20 */
-    "template {\n"                                                /* 21 */
-    "  source = \"/etc/app.tpl\"\n"                               /* 22 */
-    "  destination = \"/run/app.conf\"\n"                         /* 23 */
-    "  perms = \"0640\"\n"                                        /* 24 */
-    "  command = \"systemctl reload app\"\n"                      /* 25 */
-    "  command_timeout = \"10s\"\n"                               /* 26 */
-    "  error_on_missing_key = true\n"                             /* 27 */
-    "  left_delimiter = \"[[\"\n"                                 /* 28 */
-    "  right_delimiter = \"]]\"\n"                                /* 29 */
-    "}\n"                                                         /* 30 */
-    "template {\n"                                                /* 31 */
-    "  contents = \"{{ with secret \\\"kv/x\\\" }}{{ end }}\"\n"  /* 32 */
-    "  destination = \"/run/x\"\n"                                /* 33 */
-    "  command = [\"/bin/touch\", \"/run/x.done\"]\n"             /* 34 */
-    "}\n"                                                         /* 35 */
-    "template_config {\n"                                         /* 36 */
-    "  static_secret_render_interval = \"1m\"\n"                  /* 37 */
-    "  exit_on_retry_failure = true\n"                            /* 38 */
-    "}\n"                                                         /* 39 */
-    "exec {\n"                                                    /* 40 */
-    "  command = [\"/usr/bin/app\", \"--serve\"]\n"               /* 41 */
-    "  restart_on_secret_changes = \"never\"\n"                   /* 42 */
-    "  restart_stop_signal = \"SIGINT\"\n"                        /* 43 */
-    "}\n"                                                         /* 44 */
-    "env_template \"DB_PASSWORD\" {\n"                            /* 45 */
-    "  contents = \"{{ .Data.password }}\"\n"                     /* 46 */
-    "  error_on_missing_key = true\n"                             /* 47 */
-    "}\n"                                                         /* 48 */
-    "listener \"tcp\" {\n"                                        /* 49 */
-    "  address = \"127.0.0.1:8100\"\n"                            /* 50 */
-    "  tls_disable = true\n"                                      /* 51 */
-    "}\n"                                                         /* 52 */
-    "cache { }\n"                                                 /* 53 */
-    "api_proxy { use_auto_auth_token = \"force\" }\n"             /* 54 */
-    "pid_file = \"/run/agent.pid\"\n"                             /* 55 */
-    "log_level = \"debug\"\n";                                    /* 56 */
+    "vault {\n"                                                  /* 1 */
+    "  address = \"https://coffer.example:8200\"\n"              /* 2 */
+    "  ca_cert = \"/etc/ca.pem\"\n"                              /* 3 */
+    "  tls_skip_verify = false\n"                                /* 4 */
+    "}\n"                                                        /* 5 */
+    "auto_auth {\n"                                              /* 6 */
+    "  method \"approle\" {\n"                                   /* 7 */
+    "    mount_path = \"auth/approle-ci\"\n"                     /* 8 */
+    "    config = {\n"                                           /* 9 */
+    "      role_id_file_path = \"/run/role-id\"\n"               /* 10 */
+    "      secret_id_file_path = \"/run/secret-id\"\n"           /* 11 */
+    "      remove_secret_id_file_after_reading = false\n"        /* 12 */
+    "    }\n"                                                    /* 13 */
+    "  }\n"                                                      /* 14 */
+    "  sink \"file\" { config = { path = \"/run/token\" } }\n"   /* 15 */
+    "  sink \"file\" {\n"                                        /* 16 */
+    "    config = { path = \"/run/wrapped\", mode = 0600 }\n"    /* 17 */
+    "    wrap_ttl = \"5m\"\n"                                    /* 18 */
+    "  }\n"                                                      /* 19 */
+    "}\n"                                                        /* 20 */
+    "template {\n"                                               /* 21 */
+    "  source = \"/etc/app.tpl\"\n"                              /* 22 */
+    "  destination = \"/run/app.conf\"\n"                        /* 23 */
+    "  perms = \"0640\"\n"                                       /* 24 */
+    "  command = \"systemctl reload app\"\n"                     /* 25 */
+    "  command_timeout = \"10s\"\n"                              /* 26 */
+    "  error_on_missing_key = true\n"                            /* 27 */
+    "  left_delimiter = \"[[\"\n"                                /* 28 */
+    "  right_delimiter = \"]]\"\n"                               /* 29 */
+    "}\n"                                                        /* 30 */
+    "template {\n"                                               /* 31 */
+    "  contents = \"{{ with secret \\\"kv/x\\\" }}{{ end }}\"\n" /* 32 */
+    "  destination = \"/run/x\"\n"                               /* 33 */
+    "  command = [\"/bin/touch\", \"/run/x.done\"]\n"            /* 34 */
+    "}\n"                                                        /* 35 */
+    "template_config {\n"                                        /* 36 */
+    "  static_secret_render_interval = \"1m\"\n"                 /* 37 */
+    "  exit_on_retry_failure = true\n"                           /* 38 */
+    "}\n"                                                        /* 39 */
+    "exec {\n"                                                   /* 40 */
+    "  command = [\"/usr/bin/app\", \"--serve\"]\n"              /* 41 */
+    "  restart_on_secret_changes = \"never\"\n"                  /* 42 */
+    "  restart_stop_signal = \"SIGINT\"\n"                       /* 43 */
+    "}\n"                                                        /* 44 */
+    "env_template \"DB_PASSWORD\" {\n"                           /* 45 */
+    "  contents = \"{{ .Data.password }}\"\n"                    /* 46 */
+    "  error_on_missing_key = true\n"                            /* 47 */
+    "}\n"                                                        /* 48 */
+    "listener \"tcp\" {\n"                                       /* 49 */
+    "  address = \"127.0.0.1:8100\"\n"                           /* 50 */
+    "  tls_disable = true\n"                                     /* 51 */
+    "}\n"                                                        /* 52 */
+    "cache { }\n"                                                /* 53 */
+    "api_proxy { use_auto_auth_token = \"force\" }\n"            /* 54 */
+    "pid_file = \"/run/agent.pid\"\n"                            /* 55 */
+    "log_level = \"debug\"\n";                                   /* 56 */
 
 static void check_full(const struct agent_config *c)
 {
@@ -307,8 +307,8 @@ static void test_bad_values(void **state)
 	refused("auto_auth { method \"approle\" { config = {\n"
 	        "  role_id_file_path = \"r\" } }\n"
 	        "  sink \"file\" { config = { path = \"t\"\n"
-	        "    mode = 0600 } } }\n",
-	        "agent.hcl:4: invalid number: leading zeros are not allowed");
+	        "    mode = 0680 } } }\n",
+	        "agent.hcl:4: invalid octal number: digit 8");
 	refused("auto_auth { method \"approle\" { config = {\n"
 	        "  role_id_file_path = \"r\" } }\n"
 	        "  sink \"file\" { config = { path = \"t\" }\n"

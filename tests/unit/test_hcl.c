@@ -117,6 +117,8 @@ static const struct good_case good[] = {
     {"", "{}"},
     {"  \n\t\r\n", "{}"},
     {"a = 1", "{a=1}"},
+    /* a leading zero reads as octal, as HCL 1 does (file modes) */
+    {"mode = 0600\nz = 00\nn = -017", "{mode=384 z=0 n=-15}"},
     {"a = \"x\"\nb = true\nc = false", "{a=\"x\" b=true c=false}"},
     /* comments of all three kinds, also between tokens */
     {"# hash\n// slashes\n/* block\n comment */ a = /* here */ 1 # tail\n"
@@ -237,7 +239,10 @@ static const struct bad_case bad[] = {
     {"a = 1,,", 1, 7, "expected a key"},
     {"= 1", 1, 1, "expected a key"},
     {"a = 1 @", 1, 7, "unexpected character '@'"},
-    {"a = 01", 1, 5, "leading zeros"},
+    {"a = 0800", 1, 5, "invalid octal number: digit 8"},
+    {"a = 01.5", 1, 5, "invalid octal number"},
+    {"a = 07x", 1, 5, "invalid octal number"},
+    {"a = 01777777777777777777777", 1, 5, "out of range"},
     {"a = 1.", 1, 5, "invalid number"},
     {"a = -", 1, 5, "invalid number"},
     {"a = 1e", 1, 5, "invalid number"},
