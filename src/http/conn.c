@@ -17,6 +17,7 @@
 #include "base/log.h"
 #include "base/secret.h"
 #include "http/envelope.h"
+#include "http/forward.h"
 #include "http/handler.h"
 #include "http/parser.h"
 #include "http/status.h"
@@ -34,6 +35,7 @@ enum conn_state {
 	ST_BODY,
 	ST_CHUNKED,
 	ST_WAIT_OUT,
+	ST_FORWARD,
 	ST_CLOSING,
 	ST_LINGER,
 };
@@ -60,6 +62,11 @@ struct conn {
 	/* The client's certificates as PEM, read once after the handshake. */
 	char *peer_pem;
 	bool peer_pem_read;
+
+	/* ST_FORWARD: the request relayed to the active server. */
+	struct fwd_call *fwd;
+	bool fwd_keep;
+	bool fwd_head_only;
 };
 
 static int64_t now_ms(void)
@@ -92,6 +99,7 @@ static void conn_free(struct conn *c)
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	c->w->n_conns--;
+	fwd_cancel(c->fwd);
 	if (c->timer != NULL)
 		event_free(c->timer);
 	if (c->bev != NULL)
@@ -406,6 +414,143 @@ out:
 	return c->peer_pem;
 }
 
+static void conn_process(struct conn *c);
+static void conn_settle(struct conn *c);
+static void conn_eof(struct conn *c);
+
+/* Sends the active server's answer on, as our own. */
+static err_t conn_relay(struct conn *c, const struct fwd_reply *r, bool keep)
+{
+	bool body = !c->fwd_head_only && r->status != 204 && r->status != 304;
+	struct buf out = BUF_INIT;
+	size_t len;
+	char *base;
+	err_t rc;
+
+	rc = buf_printf(&out, "HTTP/1.1 %d %s\r\n", r->status,
+	                http_status_reason(r->status));
+	if (rc == ERR_OK)
+		rc = buf_append(&out, r->lines, r->lines_len);
+	if (rc == ERR_OK && body)
+		rc = buf_printf(&out, "Content-Length: %zu\r\n", r->body_len);
+	if (rc == ERR_OK)
+		rc = buf_append_str(&out, !keep ? "Connection: close\r\n\r\n"
+		                          : c->head.minor == 0
+		                              ? "Connection: keep-alive\r\n\r\n"
+		                              : "\r\n");
+	if (rc == ERR_OK && body)
+		rc = buf_append(&out, r->body, r->body_len);
+	if (rc != ERR_OK) {
+		buf_release(&out);
+		return rc;
+	}
+	/* The answer may hold secrets: wiped once sent, like our own. */
+	base = (char *)out.data;
+	len = out.len;
+	buf_init(&out, 0);
+	if (evbuffer_add_reference(bufferevent_get_output(c->bev), base, len,
+	                           reply_cleanup, base) != 0) {
+		secret_free_n(base, len);
+		return ERR_NOMEM;
+	}
+	return ERR_OK;
+}
+
+/* Answers 503 in Vault's format: the active server could not be asked. */
+static void conn_reply_unreachable(struct conn *c, const char *why, bool keep)
+{
+	struct http_call call;
+
+	http_call_init(&call);
+	response_error(&call.resp, ERR_UNAVAILABLE,
+	               "active node unreachable: %s", why);
+	conn_reply(c, &call, keep);
+	http_call_release(&call);
+}
+
+/* Picks up the requests that waited behind a relayed one. */
+static void conn_resume(struct conn *c, bool keep)
+{
+	if (!keep) {
+		conn_closing(c);
+		conn_settle(c);
+		return;
+	}
+	c->state = ST_IDLE;
+	conn_arm(c, c->w->timeouts->idle_ms);
+	conn_flush(c);
+	if (conn_pending(c) > OUT_HIGH) {
+		c->state = ST_WAIT_OUT;
+		return;
+	}
+	if (c->eof) {
+		conn_eof(c);
+		return;
+	}
+	conn_process(c);
+	conn_settle(c);
+}
+
+/* The forwarding pool's callback (http/forward.h). */
+static void conn_forwarded(void *arg, const struct fwd_reply *reply)
+{
+	struct conn *c = arg;
+	bool keep = c->fwd_keep;
+
+	c->fwd = NULL;
+	if (reply->status == 0 || conn_relay(c, reply, keep) != ERR_OK)
+		conn_reply_unreachable(
+		    c, reply->error ? reply->error : "out of memory", keep);
+	conn_resume(c, keep);
+}
+
+/*
+ * The handler asked for the request to be relayed to the active server
+ * (http/server.h): hands it to the worker's pool. True when it went; when
+ * it could not start, the call's response becomes a 503 to send instead.
+ */
+static bool conn_forward(struct conn *c, struct http_call *call,
+                         const uint8_t *body, size_t len, bool keep)
+{
+	json_t *d = call->resp.data;
+	const char *url =
+	    json_string_value(json_object_get(d, "leader_address"));
+	const char *addr =
+	    json_string_value(json_object_get(d, "forward_address"));
+	const char *extra =
+	    json_string_value(json_object_get(d, "forward_header"));
+	char authority[512];
+	struct buf req = BUF_INIT;
+	bool tls;
+	err_t rc = ERR_INVALID;
+
+	if (call->resp.err != ERR_OK || call->resp.status != 307 ||
+	    url == NULL || addr == NULL)
+		return false;
+	if (fwd_url_authority(url, authority, sizeof(authority), &tls))
+		rc = fwd_build_request(&c->head, body, len, authority, extra,
+		                       &req);
+	if (rc == ERR_OK)
+		rc = fwd_start(c->w->fwd, url, addr, &req, call->head_only,
+		               c->l->max_duration_ms, conn_forwarded, c,
+		               &c->fwd);
+	buf_release(&req);
+	if (rc != ERR_OK) {
+		log_warn("http", "cannot forward a request to %s: %s", url,
+		         err_str(rc));
+		response_release(&call->resp);
+		response_init(&call->resp);
+		response_error(&call->resp, ERR_UNAVAILABLE,
+		               "active node unreachable: cannot connect");
+		return false;
+	}
+	c->fwd_keep = keep;
+	c->fwd_head_only = call->head_only;
+	c->state = ST_FORWARD;
+	evtimer_del(c->timer);
+	return true;
+}
+
 /* Runs one complete request; body[0..len) and the first `used` bytes of
  * c->in belong to it. */
 static enum step conn_finish(struct conn *c, const uint8_t *body, size_t len,
@@ -421,6 +566,11 @@ static enum step conn_finish(struct conn *c, const uint8_t *body, size_t len,
 		if (c->l->ssl != NULL && conn_peer_pem(c) != NULL)
 			call.req.tls_peer_cert_pem = strdup(c->peer_pem);
 		c->w->fn(c->w->ctx, &call.req, &call.resp);
+	}
+	if (conn_forward(c, &call, body, len, keep)) {
+		http_call_release(&call);
+		conn_consume(c, used);
+		return STEP_WAIT;
 	}
 	conn_reply(c, &call, keep);
 	http_call_release(&call);
@@ -613,7 +763,8 @@ static void conn_eof(struct conn *c)
 		conn_free(c);
 		return;
 	}
-	if (c->state == ST_WAIT_OUT || c->state == ST_CLOSING)
+	if (c->state == ST_WAIT_OUT || c->state == ST_CLOSING ||
+	    c->state == ST_FORWARD)
 		return;
 	conn_process(c);
 	if (c->state != ST_WAIT_OUT && c->state != ST_CLOSING)

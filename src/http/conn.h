@@ -8,6 +8,8 @@
  *     +---- reply sent <--+------------------------+
  *   any --framing error or Connection: close--> CLOSING --flushed--> LINGER
  *   WAIT_OUT: replies pile up unread by the client; resumes once sent.
+ *   FORWARD: the request is being relayed to the active server
+ *            (http/forward.h); resumes with its answer.
  *
  * Every transition happens in the worker's thread; a connection is freed
  * only from a top-level callback (timer, event, write), never while a step
@@ -26,6 +28,7 @@
 #include "http/server.h"
 
 struct conn;
+struct fwd_pool;
 
 /* A listener's settings, shared read-only by the workers. */
 struct http_listener {
@@ -50,7 +53,8 @@ struct http_worker {
 	http_handler_fn fn;
 	void *ctx;
 	size_t n_conns;
-	struct conn *conns; /* all open connections, for shutdown */
+	struct conn *conns;   /* all open connections, for shutdown */
+	struct fwd_pool *fwd; /* connections to the active server */
 };
 
 #define HTTP_MAX_CONNS 4096
