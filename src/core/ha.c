@@ -228,13 +228,14 @@ static void ha_key_keep(struct ha_state *h, err_t rc,
 		return;
 	}
 	h->fwd_key_tried = ha_now_ms();
-	if (!h->fwd_key_warned)
+	/* Sealed is no news; anything else the operator should hear once. */
+	if (rc != ERR_SEALED && !h->fwd_key_warned)
 		log_warn("ha",
 		         "no request forwarding key (%s): forwarded "
 		         "requests carry the standby's address, not the "
 		         "client's",
 		         err_str(rc));
-	h->fwd_key_warned = true;
+	h->fwd_key_warned = h->fwd_key_warned || rc != ERR_SEALED;
 }
 
 /* Wipes the cached key: the server was sealed. */

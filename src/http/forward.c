@@ -295,7 +295,7 @@ static SSL *link_ssl(struct fwd_pool *p, const char *authority)
 	char host[256];
 	size_t n;
 	SSL *ssl;
-	bool ip;
+	bool ip, bracket;
 
 	if (p->ssl == NULL) {
 		p->ssl = SSL_CTX_new(TLS_client_method());
@@ -306,10 +306,10 @@ static SSL *link_ssl(struct fwd_pool *p, const char *authority)
 		SSL_CTX_set_verify(p->ssl, SSL_VERIFY_PEER, NULL);
 	}
 	/* The host of "host:port" or "[v6]:port". */
-	if (authority[0] == '[')
-		n = strcspn(authority + 1, "]"), authority++;
-	else
-		n = strcspn(authority, ":");
+	bracket = authority[0] == '[';
+	if (bracket)
+		authority++;
+	n = strcspn(authority, bracket ? "]" : ":");
 	if (n == 0 || n >= sizeof(host))
 		return NULL;
 	memcpy(host, authority, n);

@@ -33,6 +33,8 @@ struct node {
 
 /* Where the standby relays to; set by each test. */
 static int target_port;
+static const char *target_scheme = "http";
+static const char *target_host = "127.0.0.1";
 
 static const char *first_header(struct request *req, const char *name)
 {
@@ -72,7 +74,8 @@ static void standby_handler(void *ctx, struct request *req,
 		response_set_data(resp, json_pack("{s:b}", "local", 1));
 		return;
 	}
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d", target_port);
+	snprintf(url, sizeof(url), "%s://%s:%d", target_scheme, target_host,
+	         target_port);
 	snprintf(addr, sizeof(addr), "127.0.0.1:%d", target_port);
 	resp->status = 307;
 	resp->bare = true;
@@ -88,14 +91,18 @@ static void *node_run(void *arg)
 	return NULL;
 }
 
-static void node_start(struct node *n, http_handler_fn fn)
+/* A server on a free port; TLS with cert and key when they are given. */
+static void node_start_tls(struct node *n, http_handler_fn fn, const char *cert,
+                           const char *key)
 {
 	struct listener_config cfg;
 	char err[256];
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.address = "127.0.0.1:0";
-	cfg.tls_disable = true;
+	cfg.tls_disable = cert == NULL;
+	cfg.tls_cert_file = (char *)cert;
+	cfg.tls_key_file = (char *)key;
 	cfg.max_request_size = 1 << 20;
 	cfg.max_request_duration = 1;
 	if (http_server_new(&cfg, 1, 1, fn, NULL, &n->s, err, sizeof(err)) !=
@@ -103,6 +110,11 @@ static void node_start(struct node *n, http_handler_fn fn)
 		fail_msg("server: %s", err);
 	n->port = http_server_port(n->s, 0);
 	assert_int_equal(pthread_create(&n->thread, NULL, node_run, n), 0);
+}
+
+static void node_start(struct node *n, http_handler_fn fn)
+{
+	node_start_tls(n, fn, NULL, NULL);
 }
 
 static void node_stop(struct node *n)
@@ -134,6 +146,8 @@ static int pair_teardown(void **state)
 	node_stop(&p->standby);
 	node_stop(&p->active);
 	free(p);
+	target_scheme = "http";
+	target_host = "127.0.0.1";
 	return 0;
 }
 
@@ -340,12 +354,18 @@ static int listen_any(int *port)
 	return fd;
 }
 
-/* Answers every request with `answer`, then closes when close_after. */
+/*
+ * Answers every request with `answer`; with close_after it closes the
+ * connection right after the answer, with drop_second it answers one
+ * request per connection and closes, unanswered, on the next: a server
+ * whose idle time-out strikes just as a request arrives.
+ */
 struct canned {
 	int lfd;
 	int cfd; /* the connection being served, -1 between them */
 	const char *answer;
 	bool close_after;
+	bool drop_second;
 	int served;
 	pthread_t thread;
 };
@@ -379,7 +399,11 @@ static void *canned_run(void *arg)
 	while ((fd = accept(cn->lfd, NULL, NULL)) >= 0) {
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		cn->cfd = fd;
+		int n = 0;
+
 		while (read_request(fd)) {
+			if (cn->drop_second && n++ == 1)
+				break;
 			send(fd, cn->answer, strlen(cn->answer), MSG_NOSIGNAL);
 			cn->served++;
 			if (cn->close_after)
@@ -396,6 +420,7 @@ static void canned_start(struct canned *cn, const char *answer,
 {
 	cn->answer = answer;
 	cn->close_after = close_after;
+	cn->drop_second = false;
 	cn->served = 0;
 	cn->cfd = -1;
 	cn->lfd = listen_any(&target_port);
@@ -477,6 +502,18 @@ static void test_stale_pooled_connection_is_retried(void **state)
 	}
 	assert_int_equal(cn.served, 5);
 	canned_stop(&cn);
+
+	/* The close comes only when the next request has left. */
+	canned_start(&cn, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}",
+	             false);
+	cn.drop_second = true;
+	for (i = 0; i < 4; i++) {
+		ask(p->standby.port, "GET /v1/kv/x HTTP/1.1\r\n\r\n", &a);
+		assert_int_equal(a.status, 200);
+		json_decref(a.body);
+	}
+	assert_int_equal(cn.served, 4);
+	canned_stop(&cn);
 }
 
 static int64_t now_ms(void)
@@ -527,6 +564,63 @@ static void test_unreachable_and_silent(void **state)
 	ask(p->standby.port, "GET /v1/local HTTP/1.1\r\n\r\n", &a);
 	assert_int_equal(a.status, 200);
 	json_decref(a.body);
+}
+
+/*
+ * An https api_addr: spoken to over TLS and checked against the trust
+ * store (here SSL_CERT_FILE, read when the pool makes its TLS context)
+ * and the URL's host name.
+ */
+static void test_tls_active(void **state)
+{
+	char dir[] = "/tmp/coffer-fwd-tls-XXXXXX", cmd[512], cert[64], key[64];
+	struct node active, standby;
+	struct answer a;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(cert, sizeof(cert), "%s/c", dir);
+	snprintf(key, sizeof(key), "%s/k", dir);
+	snprintf(cmd, sizeof(cmd),
+	         "openssl req -x509 -newkey ec -pkeyopt "
+	         "ec_paramgen_curve:P-256 -nodes -subj /CN=localhost "
+	         "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -days 1 "
+	         "-keyout %s -out %s 2>/dev/null",
+	         key, cert);
+	assert_int_equal(system(cmd), 0);
+	setenv("SSL_CERT_FILE", cert, 1);
+
+	node_start_tls(&active, active_handler, cert, key);
+	node_start(&standby, standby_handler);
+	target_port = active.port;
+	target_scheme = "https";
+	target_host = "localhost";
+	ask(standby.port, "GET /v1/kv/tls HTTP/1.1\r\n\r\n", &a);
+	assert_int_equal(a.status, 200);
+	assert_string_equal(field(&a, "path"), "kv/tls");
+	json_decref(a.body);
+	target_host = "127.0.0.1";
+	ask(standby.port, "GET /v1/kv/tls HTTP/1.1\r\n\r\n", &a);
+	assert_int_equal(a.status, 200);
+	json_decref(a.body);
+
+	/* A name the certificate does not carry. */
+	target_host = "not-localhost";
+	ask(standby.port, "GET /v1/kv/tls HTTP/1.1\r\n\r\n", &a);
+	assert_int_equal(a.status, 503);
+	assert_string_equal(
+	    first_error(&a),
+	    "active node unreachable: the TLS handshake failed");
+	json_decref(a.body);
+
+	node_stop(&standby);
+	node_stop(&active);
+	target_scheme = "http";
+	target_host = "127.0.0.1";
+	unsetenv("SSL_CERT_FILE");
+	unlink(cert);
+	unlink(key);
+	rmdir(dir);
 }
 
 /* ---- the pieces --------------------------------------------------------- */
@@ -638,6 +732,7 @@ int main(void)
 	        pair_teardown),
 	    cmocka_unit_test_setup_teardown(test_unreachable_and_silent,
 	                                    pair_setup, pair_teardown),
+	    cmocka_unit_test(test_tls_active),
 	    cmocka_unit_test(test_build_request),
 	    cmocka_unit_test(test_url_authority),
 	    cmocka_unit_test(test_response_heads),
