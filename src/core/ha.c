@@ -285,10 +285,6 @@ static bool ha_key_get(struct ha_state *h, uint8_t key[HA_FORWARD_KEY_LEN])
 }
 
 /*
- * Gives up being active: unloads the state (the barrier keeps its keys,
- * so the server stands by) and frees the lock row if still ours.
- */
-/*
  * Says whether this server is the active one, to sys/leader and to the
  * forwarding code. Called with the core lock held for writing, in the
  * same step as c->standby changes, so that sys/health and sys/leader

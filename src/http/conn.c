@@ -508,6 +508,11 @@ static void conn_forwarded(void *arg, const struct fwd_reply *reply)
  * The handler asked for the request to be relayed to the active server
  * (http/server.h): hands it to the worker's pool. True when it went; when
  * it could not start, the call's response becomes a 503 to send instead.
+ *
+ * Known gap: a TLS client's certificate stays here; the active server
+ * sees none, so auth/cert logins must go to the active server itself.
+ * Carrying it would need a signed header like the client's address
+ * (core/ha_forward.h) holding the whole chain.
  */
 static bool conn_forward(struct conn *c, struct http_call *call,
                          const uint8_t *body, size_t len, bool keep)
