@@ -18,6 +18,9 @@
 #   COFFER_PORT=18431 NGINX_PORT=18432
 #   BENCH_BIN=build-bench/coffer  BENCH_DIR=build-bench/bench-run
 #   BENCH_KEEP=1         keep the databases in BENCH_DIR afterwards
+#   ONLY=pg              only the PostgreSQL rows (bench/pg.sh)
+#   PG_PORT=18433 PG_ACTIVE_PORT=18434 PG_STANDBY_PORT=18435
+#   BENCH_RESULTS=bench/results   where report.py writes
 #
 # Only 127.0.0.1 is ever contacted; every load loop is bounded by time
 # (wrk/h2load -d) or by count (kv_load); every process started here is
@@ -44,6 +47,9 @@ SPREAD_KEYS=100000
 BIG_KEYS=1000000
 ACL_POLICIES=100
 ACL_RULES=1000
+
+ONLY=${ONLY:-}
+RESULTS=${BENCH_RESULTS:-$ROOT/bench/results}
 
 COFFER_PID=""
 NGINX_PID=""
@@ -72,9 +78,13 @@ cleanup() {
 	if [ -n "$AUDIT_DIR" ]; then
 		rm -rf "$AUDIT_DIR"
 	fi
+	pg_cleanup
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# shellcheck source=bench/pg.sh
+. "$ROOT/bench/pg.sh"
 
 # Runs a command in the background and waits for it, so that the trap can
 # kill it if the script is interrupted.
@@ -493,14 +503,28 @@ main() {
 		"$ROOT/bench/sqlite_commit.c" -lsqlite3
 	gcc -O2 -Wall -Wextra -pthread -o "$HELPERS/kv_load" \
 		"$ROOT/bench/kv_load.c"
+	: >"$DIR/measurements.tsv"
 
+	if [ "$ONLY" != pg ]; then
+		sqlite_rows
+	fi
+	pg_rows
+	cut -d' ' -f1-3 /proc/loadavg >"$DIR/loadavg.end"
+
+	python3 "$ROOT/bench/report.py" --dir "$DIR" --results "$RESULTS" \
+		--warmup "$WARMUP" --measure "$MEASURE" --rounds "$ROUNDS" \
+		--conns "$CONNS" --full "$FULL" --keys "$W1_KEYS,$SPREAD_KEYS,$BIG_KEYS" \
+		--server-cpu "$SERVER_CPU" --load-cpu "$LOAD_CPU" --only "$ONLY"
+}
+
+# Every row of the single SQLite server (and nginx's baselines).
+sqlite_rows() {
 	start_coffer
 	load_secrets 1 "$W1_KEYS"
 	mkdir -p "$DIR/nginx/html"
 	capture /v1/secret/data/app-1 kv.json
 	capture /v1/auth/token/lookup-self lookup-self.json
 	start_nginx
-	: >"$DIR/measurements.tsv"
 
 	log "W1: KV v2 read, $W1_KEYS secrets, c=$CONNS"
 	export BENCH_KEYS=$W1_KEYS
@@ -527,13 +551,7 @@ main() {
 	# (VmHWM, a lifetime peak), which would blur every later RSS column.
 	log "KV v2 read, 1-rule token vs $ACL_POLICIES x $ACL_RULES-rule token"
 	acl_rounds
-	cut -d' ' -f1-3 /proc/loadavg >"$DIR/loadavg.end"
 	hwm_kib "$COFFER_PID" >"$DIR/coffer.hwm"
-
-	python3 "$ROOT/bench/report.py" --dir "$DIR" --results "$ROOT/bench/results" \
-		--warmup "$WARMUP" --measure "$MEASURE" --rounds "$ROUNDS" \
-		--conns "$CONNS" --full "$FULL" --keys "$W1_KEYS,$SPREAD_KEYS,$BIG_KEYS" \
-		--server-cpu "$SERVER_CPU" --load-cpu "$LOAD_CPU"
 }
 
 main "$@"

@@ -381,8 +381,9 @@ out:
  */
 
 static const char *const top_keys[] = {
-    "storage",   "listener",          "api_addr",      "disable_mlock",
-    "log_level", "default_lease_ttl", "max_lease_ttl", "max_request_size",
+    "storage",          "listener",          "api_addr",
+    "disable_mlock",    "log_level",         "default_lease_ttl",
+    "max_lease_ttl",    "max_request_size",  "disable_clustering",
 };
 
 enum top_key {
@@ -394,6 +395,7 @@ enum top_key {
 	TK_DEFAULT_TTL,
 	TK_MAX_TTL,
 	TK_SIZE,
+	TK_CLUSTERING,
 };
 
 /* The settings read from plain top-level keys, before cross-checks. */
@@ -432,6 +434,8 @@ static err_t top_key(struct cfg_ctx *c, const struct hcl_node *m,
 		return get_duration(c, m, &out->max_lease_ttl);
 	case TK_SIZE:
 		return get_size(c, m, &tv->max_request_size);
+	case TK_CLUSTERING:
+		return get_bool(c, m, &out->disable_clustering);
 	}
 	return ERR_INTERNAL;
 }

@@ -12,6 +12,7 @@
  *   default_lease_ttl = "768h"
  *   max_lease_ttl = "768h"
  *   max_request_size = 33554432
+ *   disable_clustering = false
  *
  * Unknown keys and bad values are rejected with the file, the line and the
  * reason.
@@ -49,6 +50,12 @@ struct server_config {
 	size_t n_listeners;
 	char *api_addr;
 	bool disable_mlock;
+	/*
+	 * Vault's name: no request forwarding between the servers of an HA
+	 * cluster. A standby answers with a 307 to the active server, and
+	 * an active server sends requests forwarded to it back as a 307.
+	 */
+	bool disable_clustering;
 	char *log_level;           /* NULL: info */
 	int64_t default_lease_ttl; /* seconds */
 	int64_t max_lease_ttl;     /* seconds */

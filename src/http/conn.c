@@ -17,6 +17,7 @@
 #include "base/log.h"
 #include "base/secret.h"
 #include "http/envelope.h"
+#include "http/forward.h"
 #include "http/handler.h"
 #include "http/offload.h"
 #include "http/parser.h"
@@ -38,6 +39,7 @@ enum conn_state {
 	ST_CLOSING,
 	ST_LINGER,
 	ST_RUNNING,
+	ST_FORWARD,
 };
 
 enum step { STEP_AGAIN, STEP_WAIT };
@@ -65,6 +67,11 @@ struct conn {
 
 	struct conn_job *job; /* the request on the pool, or NULL */
 	bool dead;            /* closed while job ran: free when it returns */
+
+	/* ST_FORWARD: the request relayed to the active server. */
+	struct fwd_call *fwd;
+	bool fwd_keep;
+	bool fwd_head_only;
 };
 
 /* A request on the pool; the pool sees only `base`. */
@@ -72,6 +79,8 @@ struct conn_job {
 	struct offload_job base;
 	struct conn *c;
 	struct http_call call;
+	const uint8_t *body; /* in c's buffers, untouched while it runs */
+	size_t len;
 	size_t used; /* bytes of c->in the request took */
 	bool keep;
 	struct conn_job *next_done;
@@ -107,6 +116,8 @@ static void conn_free(struct conn *c)
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	c->w->n_conns--;
+	fwd_cancel(c->fwd);
+	c->fwd = NULL;
 	if (c->timer != NULL)
 		event_free(c->timer);
 	if (c->bev != NULL)
@@ -445,6 +456,148 @@ out:
 	return c->peer_pem;
 }
 
+static void conn_process(struct conn *c);
+static void conn_settle(struct conn *c);
+static void conn_eof(struct conn *c);
+
+/* Sends the active server's answer on, as our own. */
+static err_t conn_relay(struct conn *c, const struct fwd_reply *r, bool keep)
+{
+	bool body = !c->fwd_head_only && r->status != 204 && r->status != 304;
+	struct buf out = BUF_INIT;
+	size_t len;
+	char *base;
+	err_t rc;
+
+	rc = buf_printf(&out, "HTTP/1.1 %d %s\r\n", r->status,
+	                http_status_reason(r->status));
+	if (rc == ERR_OK)
+		rc = buf_append(&out, r->lines, r->lines_len);
+	if (rc == ERR_OK && body)
+		rc = buf_printf(&out, "Content-Length: %zu\r\n", r->body_len);
+	if (rc == ERR_OK)
+		rc = buf_append_str(&out, !keep ? "Connection: close\r\n\r\n"
+		                          : c->head.minor == 0
+		                              ? "Connection: keep-alive\r\n\r\n"
+		                              : "\r\n");
+	if (rc == ERR_OK && body)
+		rc = buf_append(&out, r->body, r->body_len);
+	if (rc != ERR_OK) {
+		buf_release(&out);
+		return rc;
+	}
+	/* The answer may hold secrets: wiped once sent, like our own. */
+	base = (char *)out.data;
+	len = out.len;
+	buf_init(&out, 0);
+	if (evbuffer_add_reference(bufferevent_get_output(c->bev), base, len,
+	                           reply_cleanup, base) != 0) {
+		secret_free_n(base, len);
+		return ERR_NOMEM;
+	}
+	return ERR_OK;
+}
+
+/* Answers 503 in Vault's format: the active server could not be asked. */
+static void conn_reply_unreachable(struct conn *c, const char *why, bool keep)
+{
+	struct http_call call;
+
+	http_call_init(&call);
+	response_error(&call.resp, ERR_UNAVAILABLE,
+	               "active node unreachable: %s", why);
+	conn_reply(c, &call, keep);
+	http_call_release(&call);
+}
+
+/* Picks up the requests that waited behind a relayed one. */
+static void conn_forward_resume(struct conn *c, bool keep)
+{
+	if (!keep) {
+		conn_closing(c);
+		conn_settle(c);
+		return;
+	}
+	c->state = ST_IDLE;
+	conn_arm(c, c->w->timeouts->idle_ms);
+	conn_flush(c);
+	if (conn_pending(c) > OUT_HIGH) {
+		c->state = ST_WAIT_OUT;
+		return;
+	}
+	if (c->eof) {
+		conn_eof(c);
+		return;
+	}
+	conn_process(c);
+	conn_settle(c);
+}
+
+/* The forwarding pool's callback (http/forward.h). */
+static void conn_forwarded(void *arg, const struct fwd_reply *reply)
+{
+	struct conn *c = arg;
+	bool keep = c->fwd_keep;
+
+	c->fwd = NULL;
+	if (reply->status == 0 || conn_relay(c, reply, keep) != ERR_OK)
+		conn_reply_unreachable(
+		    c, reply->error ? reply->error : "out of memory", keep);
+	conn_forward_resume(c, keep);
+}
+
+/*
+ * The handler asked for the request to be relayed to the active server
+ * (http/server.h): hands it to the worker's pool. True when it went; when
+ * it could not start, the call's response becomes a 503 to send instead.
+ *
+ * Known gap: a TLS client's certificate stays here; the active server
+ * sees none, so auth/cert logins must go to the active server itself.
+ * Carrying it would need a signed header like the client's address
+ * (core/ha_forward.h) holding the whole chain.
+ */
+static bool conn_forward(struct conn *c, struct http_call *call,
+                         const uint8_t *body, size_t len, bool keep)
+{
+	json_t *d = call->resp.data;
+	const char *url =
+	    json_string_value(json_object_get(d, "leader_address"));
+	const char *addr =
+	    json_string_value(json_object_get(d, "forward_address"));
+	const char *extra =
+	    json_string_value(json_object_get(d, "forward_header"));
+	char authority[512];
+	struct buf req = BUF_INIT;
+	bool tls;
+	err_t rc = ERR_INVALID;
+
+	if (call->resp.err != ERR_OK || call->resp.status != 307 ||
+	    url == NULL || addr == NULL)
+		return false;
+	if (fwd_url_authority(url, authority, sizeof(authority), &tls))
+		rc = fwd_build_request(&c->head, body, len, authority, extra,
+		                       &req);
+	if (rc == ERR_OK)
+		rc = fwd_start(c->w->fwd, url, addr, &req, call->head_only,
+		               c->l->max_duration_ms, conn_forwarded, c,
+		               &c->fwd);
+	buf_release(&req);
+	if (rc != ERR_OK) {
+		log_warn("http", "cannot forward a request to %s: %s", url,
+		         err_str(rc));
+		response_release(&call->resp);
+		response_init(&call->resp);
+		response_error(&call->resp, ERR_UNAVAILABLE,
+		               "active node unreachable: cannot connect");
+		return false;
+	}
+	c->fwd_keep = keep;
+	c->fwd_head_only = call->head_only;
+	c->state = ST_FORWARD;
+	evtimer_del(c->timer);
+	return true;
+}
+
 /* Builds the call of the request in c->head with its body. */
 static err_t conn_build(struct conn *c, struct http_call *call,
                         const uint8_t *body, size_t len)
@@ -524,6 +677,8 @@ static bool conn_offload(struct conn *c, const uint8_t *body, size_t len,
 	}
 	job->base.run = job_run;
 	job->c = c;
+	job->body = body;
+	job->len = len;
 	job->used = used;
 	job->keep = c->head.keep_alive;
 	c->job = job;
@@ -545,6 +700,11 @@ static enum step conn_finish(struct conn *c, const uint8_t *body, size_t len,
 	http_call_init(&call);
 	if (conn_build(c, &call, body, len) == ERR_OK)
 		c->w->fn(c->w->ctx, &call.req, &call.resp);
+	if (conn_forward(c, &call, body, len, keep)) {
+		http_call_release(&call);
+		conn_consume(c, used);
+		return STEP_WAIT;
+	}
 	conn_reply(c, &call, keep);
 	http_call_release(&call);
 	conn_consume(c, used);
@@ -718,9 +878,9 @@ static void on_read(struct bufferevent *bev, void *arg)
 static void conn_eof(struct conn *c)
 {
 	c->eof = true;
-	if (c->state == ST_RUNNING)
-		return; /* the reply still goes out; conn_collect_done goes on
-		         */
+	/* The reply still goes out; the request's end goes on from there. */
+	if (c->state == ST_RUNNING || c->state == ST_FORWARD)
+		return;
 	if (c->state == ST_LINGER) {
 		conn_free(c);
 		return;
@@ -756,7 +916,7 @@ static void on_write(struct bufferevent *bev, void *arg)
 }
 
 /* Replies to one request back from the pool and serves what follows. */
-static void conn_resume(struct conn_job *job)
+static void conn_job_done(struct conn_job *job)
 {
 	struct conn *c = job->c;
 	bool keep = job->keep;
@@ -765,6 +925,11 @@ static void conn_resume(struct conn_job *job)
 	c->job = NULL;
 	if (c->dead) {
 		free(c);
+		job_free(job);
+		return;
+	}
+	if (conn_forward(c, &job->call, job->body, job->len, keep)) {
+		conn_consume(c, job->used);
 		job_free(job);
 		return;
 	}
@@ -794,7 +959,7 @@ void conn_collect_done(struct http_worker *w)
 	pthread_mutex_unlock(&w->done_lock);
 	for (; job != NULL; job = next) {
 		next = job->next_done;
-		conn_resume(job);
+		conn_job_done(job);
 	}
 }
 

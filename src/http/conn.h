@@ -10,6 +10,8 @@
  *   WAIT_OUT: replies pile up unread by the client; resumes once sent.
  *   RUNNING: the request is on the blocking pool (offload.h); the reply
  *   is sent, and the next pipelined request read, when it comes back.
+ *   FORWARD: the request is being relayed to the active server
+ *            (http/forward.h); resumes with its answer.
  *
  * Every transition happens in the worker's thread; a connection is freed
  * only from a top-level callback (timer, event, write), never while a step
@@ -31,6 +33,7 @@
 #include "http/server.h"
 
 struct conn;
+struct fwd_pool;
 
 /* A listener's settings, shared read-only by the workers. */
 struct http_listener {
@@ -55,7 +58,8 @@ struct http_worker {
 	http_handler_fn fn;
 	void *ctx;
 	size_t n_conns;
-	struct conn *conns; /* all open connections, for shutdown */
+	struct conn *conns;   /* all open connections, for shutdown */
+	struct fwd_pool *fwd; /* connections to the active server */
 
 	struct offload *pool; /* NULL: every request runs on the loop */
 	/* Requests back from the pool; a write to done_fd wakes the loop. */

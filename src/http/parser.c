@@ -45,6 +45,18 @@ void http_head_init(struct http_head *h)
 	h->start = 0;
 	h->status = 0;
 	h->error = NULL;
+	h->response = false;
+	h->code = 0;
+}
+
+void http_head_init_response(struct http_head *h)
+{
+	http_head_init(h);
+	h->response = true;
+	h->method = NULL;
+	h->method_len = 0;
+	h->target = NULL;
+	h->target_len = 0;
 }
 
 static enum http_parse head_bad(struct http_head *h, int status,
@@ -85,6 +97,27 @@ static enum http_parse parse_request_line(struct http_head *h, const char *p,
 		return head_bad(h, 505, "http version not supported");
 	/* A later 1.x speaks at least 1.1 (RFC 9110 section 6.2). */
 	h->minor = p[i + 7] == '0' ? 0 : 1;
+	return HTTP_PARSE_MORE;
+}
+
+/* Status line: HTTP/1.x SP 3DIGIT [SP reason], p[0..n) without CRLF. */
+static enum http_parse parse_status_line(struct http_head *h, const char *p,
+                                         size_t n)
+{
+	int i, code = 0;
+
+	if (n < 12 || memcmp(p, "HTTP/1.", 7) != 0 || p[7] < '0' ||
+	    p[7] > '9' || p[8] != ' ' || (n > 12 && p[12] != ' '))
+		return head_bad(h, 502, "malformed status line");
+	for (i = 9; i < 12; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return head_bad(h, 502, "malformed status code");
+		code = code * 10 + (p[i] - '0');
+	}
+	if (code < 100)
+		return head_bad(h, 502, "malformed status code");
+	h->minor = p[7] == '0' ? 0 : 1;
+	h->code = code;
 	return HTTP_PARSE_MORE;
 }
 
@@ -234,7 +267,9 @@ static enum http_parse parse_head(struct http_head *h, const char *p,
 		if (e == s)
 			break;
 		if (first) {
-			if (parse_request_line(h, p + s, e - s) ==
+			if ((h->response
+			         ? parse_status_line(h, p + s, e - s)
+			         : parse_request_line(h, p + s, e - s)) ==
 			    HTTP_PARSE_BAD)
 				return HTTP_PARSE_BAD;
 			first = false;

@@ -42,6 +42,9 @@ struct http_head {
 	const char *target;
 	size_t target_len;
 	int minor; /* HTTP/1.<minor>: 0 or 1 */
+	/* A response head (http_head_init_response): its status code. */
+	bool response;
+	int code;
 	struct http_header headers[HTTP_MAX_HEADERS];
 	size_t n_headers;
 
@@ -67,6 +70,15 @@ struct http_head {
 
 /* Prepares h for a new head. */
 void http_head_init(struct http_head *h);
+
+/*
+ * Prepares h for the head of a response (a standby reading the active
+ * server's answer, http/forward.h): a status line "HTTP/1.x NNN reason"
+ * instead of the request line, code set from it, method and target
+ * unset. Headers and framing are read as for requests; a malformed
+ * status line gives HTTP_PARSE_BAD with status 502.
+ */
+void http_head_init_response(struct http_head *h);
 
 /*
  * Feeds the bytes received so far for one head: p[0..n) always starts at

@@ -21,6 +21,7 @@
 
 #include "base/log.h"
 #include "http/conn.h"
+#include "http/forward.h"
 #include "http/offload.h"
 
 #define HEAD_TIMEOUT_MS   10000
@@ -332,7 +333,8 @@ static err_t worker_setup(struct http_server *s, struct worker *w,
 	w->hw.base = event_base_new();
 	w->lev = calloc(s->n_listeners, sizeof(*w->lev));
 	w->refs = calloc(s->n_listeners, sizeof(*w->refs));
-	if (w->hw.base == NULL || w->lev == NULL || w->refs == NULL)
+	if (w->hw.base == NULL || w->lev == NULL || w->refs == NULL ||
+	    fwd_pool_new(w->hw.base, &w->hw.fwd) != ERR_OK)
 		return ERR_NOMEM;
 	w->hw.listeners = s->listeners;
 	w->hw.timeouts = &s->timeouts;
@@ -507,6 +509,7 @@ static void worker_release(struct worker *w, size_t n_listeners)
 	size_t i;
 
 	conn_close_all(&w->hw);
+	fwd_pool_free(w->hw.fwd);
 	for (i = 0; w->lev != NULL && i < n_listeners; i++) {
 		if (w->lev[i] != NULL)
 			evconnlistener_free(w->lev[i]);

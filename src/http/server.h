@@ -28,6 +28,13 @@ struct http_server;
  * Serves one request: reads req, fills resp. Called in a worker thread,
  * concurrently with other workers; req and resp belong to the caller and
  * are released after the reply is written.
+ *
+ * An HA standby's answers (core/ha.h) are not replies of their own: a
+ * status of 307 with data {"leader_address": URL} becomes a redirect to
+ * URL followed by the request's target; when the data also holds
+ * "forward_address" ("ip:port" to connect to) and optionally
+ * "forward_header" (one "Name: value" line to add), the worker relays the
+ * request to URL instead (http/forward.h) and sends back its answer.
  */
 typedef void (*http_handler_fn)(void *ctx, struct request *req,
                                 struct response *resp);

@@ -22,6 +22,7 @@
 #include "base/version.h"
 #include "config/config.h"
 #include "core/core.h"
+#include "core/ha.h"
 #include "http/server.h"
 
 struct server_flags {
@@ -246,14 +247,43 @@ static int load_config(const struct server_flags *f, struct server_config *cfg)
 	return 0;
 }
 
+/* What every request needs besides itself. */
+struct serve_ctx {
+	struct core *core;
+	bool clustering_disabled;
+};
+
+/*
+ * Requests relayed by a standby of the cluster carry the client's address
+ * (core/ha.h); a standby's own answer may become a request for the HTTP
+ * layer to relay it in turn (http/server.h).
+ */
 static void handle_request(void *ctx, struct request *req,
                            struct response *resp)
 {
-	core_handle(ctx, req, resp);
+	struct serve_ctx *s = ctx;
+	const char *conn_addr = req->remote_addr;
+	char addr[HA_FORWARD_ADDR_LEN];
+	enum ha_origin from;
+	enum ha_route route = HA_ROUTE_FORWARD;
+
+	from = ha_accept_forwarded(s->core, req, s->clustering_disabled, addr,
+	                           resp);
+	if (from == HA_ORIGIN_ANSWERED)
+		goto out;
+	core_handle(s->core, req, resp);
+	if (s->clustering_disabled)
+		route = HA_ROUTE_REDIRECT;
+	else if (from == HA_ORIGIN_FORWARDED)
+		route = HA_ROUTE_NO_HOP;
+	ha_standby_answer(s->core, req, route, resp);
+out:
+	req->remote_addr = conn_addr;
 }
 
 static int serve(const struct server_config *cfg, struct core *core)
 {
+	struct serve_ctx ctx = {core, cfg->disable_clustering};
 	struct signal_ctx sig = {0};
 	struct http_server *http = NULL;
 	char errmsg[256] = "";
@@ -263,7 +293,7 @@ static int serve(const struct server_config *cfg, struct core *core)
 
 	rc = http_server_new(cfg->listeners, cfg->n_listeners,
 	                     cpus > 0 && cpus < 64 ? (int)cpus : 2,
-	                     handle_request, core, &http, errmsg,
+	                     handle_request, &ctx, &http, errmsg,
 	                     sizeof(errmsg));
 	if (rc != ERR_OK) {
 		log_error("server", "cannot start listeners: %s",

@@ -33,7 +33,7 @@ class Server:
     """One coffer server process; restartable on the same data."""
 
     def __init__(self, dev=False, config_extra="", root_token="root",
-                 storage=None, tls=None):
+                 storage=None, tls=None, listener_extra=""):
         self.dir = tempfile.mkdtemp(prefix="coffer-it-")
         self.port = free_port()
         self.dev = dev
@@ -48,11 +48,13 @@ class Server:
             storage = 'storage "sqlite" { path = "%s" }' % self.db_path
         if tls:
             listener = ('listener "tcp" { address = "127.0.0.1:%d"\n'
-                        '  tls_cert_file = "%s"\n  tls_key_file = "%s" }'
-                        % (self.port, tls[0], tls[1]))
+                        '  tls_cert_file = "%s"\n  tls_key_file = "%s"\n'
+                        '%s }' % (self.port, tls[0], tls[1],
+                                  listener_extra))
         else:
             listener = ('listener "tcp" { address = "127.0.0.1:%d"\n'
-                        '  tls_disable = true }' % self.port)
+                        '  tls_disable = true\n%s }'
+                        % (self.port, listener_extra))
         with open(self.config_path, "w") as f:
             f.write("%s\n%s\ndisable_mlock = true\n%s\n"
                     % (storage, listener, config_extra))
