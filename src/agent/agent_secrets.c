@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "agent/agent.h"
+#include "agent/agent_kvpath.h"
 #include "base/log.h"
 #include "base/secret.h"
 
@@ -147,6 +148,7 @@ static err_t fetch(struct agent_secrets *s, const char *path,
 {
 	struct agent_http_resp resp = {0};
 	char *token = agent_auth_token(s->auth);
+	struct buf api = BUF_INIT;
 	err_t rc;
 
 	*out = NULL;
@@ -154,8 +156,14 @@ static err_t fetch(struct agent_secrets *s, const char *path,
 		buf_append_str(errmsg, "no token yet");
 		return ERR_UNAVAILABLE;
 	}
-	rc = agent_http_call(s->http, params ? "PUT" : "GET", path, token,
-	                     (json_t *)params, &resp, errmsg);
+	/* Reads of KV v2 by their logical path get "data/" put in. */
+	rc = params ? buf_append_str(&api, path)
+	            : agent_kvpath_resolve(s->http, token, path, &api);
+	if (rc == ERR_OK)
+		rc = agent_http_call(s->http, params ? "PUT" : "GET",
+		                     buf_str(&api), token, (json_t *)params,
+		                     &resp, errmsg);
+	buf_release(&api);
 	if (rc == ERR_PERMISSION)
 		s->denied = true;
 	if (rc == ERR_OK && !json_is_object(resp.json))

@@ -859,3 +859,32 @@ json_t *acl_capability_names(uint32_t caps)
 	}
 	return out;
 }
+
+/* Whether rule r could match some path under mount_path. */
+static bool rule_reaches(const struct acl_rule *r, const char *mount,
+                         size_t mlen)
+{
+	/* The fixed part of the pattern: up to its first '+' or '*'. */
+	size_t fixed = r->literal ? r->len : r->first_wild;
+
+	if (fixed >= mlen)
+		return strncmp(r->pattern, mount, mlen) == 0;
+	/* A shorter fixed part reaches in only through a wildcard. */
+	return !r->literal && strncmp(r->pattern, mount, fixed) == 0;
+}
+
+bool acl_has_mount_access(const struct acl *a, const char *mount_path)
+{
+	size_t i, mlen = strlen(mount_path);
+
+	if (a->root)
+		return true;
+	for (i = 0; i < a->n_rules; i++) {
+		const struct acl_rule *r = a->rules[i];
+		if ((r->caps & CAP_DENY) || (r->caps & CAPS_ALL) == 0)
+			continue;
+		if (rule_reaches(r, mount_path, mlen))
+			return true;
+	}
+	return false;
+}

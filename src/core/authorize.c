@@ -116,6 +116,39 @@ static err_t all_policies(struct core *c, const struct token_entry *e,
 	return rc;
 }
 
+#define UI_MOUNTS "internal/ui/mounts/"
+
+/* A read of sys/internal/ui/mounts/<path>. */
+static bool is_ui_mounts(const struct request *req)
+{
+	return req->mount != NULL && strcmp(req->mount->type, "system") == 0 &&
+	       strncmp(req->rel, UI_MOUNTS, strlen(UI_MOUNTS)) == 0 &&
+	       req->op == OP_READ;
+}
+
+/*
+ * sys/internal/ui/mounts/<path> answers any token that may do something
+ * inside the mount serving <path>, as Vault does: clients ask it before
+ * reading a KV secret to learn the mount's version, with tokens that can
+ * only read that secret. No mount there: the handler says so.
+ */
+static bool ui_mounts_access(struct core *c, const struct request *req,
+                             const struct token_entry *e, const struct acl *acl)
+{
+	const char *target = req->rel + strlen(UI_MOUNTS);
+	struct mount *m = mounts_route(c, req->ns, target);
+	struct buf mount_path = BUF_INIT;
+	bool ok;
+
+	if (m == NULL)
+		return true;
+	ok = buf_printf(&mount_path, "%s%s", req->ns + strlen(e->ns),
+	                m->path) == ERR_OK &&
+	     acl_has_mount_access(acl, buf_str(&mount_path));
+	buf_release(&mount_path);
+	return ok;
+}
+
 err_t core_acl_check(struct core *c, struct request *req,
                      const struct token_entry *e, struct response *resp)
 {
@@ -149,6 +182,12 @@ err_t core_acl_check(struct core *c, struct request *req,
 		goto out;
 	}
 
+	if (is_ui_mounts(req)) {
+		rc = ui_mounts_access(c, req, e, acl) ? ERR_OK : ERR_PERMISSION;
+		if (rc != ERR_OK)
+			rc = response_error(resp, rc, "permission denied");
+		goto out;
+	}
 	op = req->mount ? effective_op(req) : req->op;
 	memset(&res, 0, sizeof(res));
 	rc = acl_check(acl, buf_str(&path), op, req->data, &res);

@@ -143,6 +143,16 @@ err_t acl_check(const struct acl *a, const char *path, enum op op, json_t *data,
 uint32_t acl_capabilities(const struct acl *a, const char *path);
 
 /*
+ * Whether a grants anything at all inside the mount at mount_path ("secret/",
+ * namespace-relative): a rule under it, or a wildcard rule reaching into
+ * it, that is not a deny. This is the test for sys/internal/ui/mounts/, which
+ * clients (the Vault CLI's kv commands, agents) call to learn a mount's
+ * type with a token that may only read a few paths inside it. Walks every
+ * rule: only for that endpoint, never on the hot path.
+ */
+bool acl_has_mount_access(const struct acl *a, const char *mount_path);
+
+/*
  * The names of caps as a new JSON array, sorted: ["list", "read"];
  * ["deny"] when caps holds deny or nothing. Never "root": the caller
  * answers that for a root ACL itself. NULL when memory runs out.

@@ -533,6 +533,28 @@ class Acl(ServerTest):
 
     # ---- capabilities-self against what the token can do ----
 
+    def test_ui_mounts_for_a_token_that_reads_one_secret(self):
+        """The Vault CLI's kv commands and agents ask
+        sys/internal/ui/mounts/<path> for the mount's version first: a
+        token that may read one secret gets the answer for its mount, and
+        403 for a mount it has nothing in."""
+        self.policy("one", 'path "secret/data/app" '
+                           '{ capabilities = ["read"] }')
+        t = self.token("one")
+        st, out = self.srv.request("GET",
+                                   "/v1/sys/internal/ui/mounts/secret/app",
+                                   token=t)
+        self.assertEqual(st, 200, out)
+        self.assertEqual(out["data"]["type"], "kv")
+        self.assertEqual(out["data"]["options"]["version"], "2")
+        self.assertEqual(out["data"]["path"], "secret/")
+        self.assertEqual(self.req(t, "GET", "sys/internal/ui/mounts/kv1/x"),
+                         403)
+        # Still a token check: a bad one is refused.
+        self.assertEqual(
+            self.srv.request("GET", "/v1/sys/internal/ui/mounts/secret/app",
+                             token="s.bogus")[0], 403)
+
     def test_capabilities_self_match_behaviour(self):
         self.policy("caps", """
             path "kv1/rw/*" { capabilities = ["create", "read", "update",

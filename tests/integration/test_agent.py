@@ -270,6 +270,29 @@ class AutoAuthAndTemplates(AgentTest):
         self.assertFalse(os.path.exists(strict))
         self.finish(a)
 
+    def test_kv2_logical_path_gets_data_inserted(self):
+        """secret "secret/app" reads secret/data/app, as Vault Agent's
+        templates expect; explicit data/ paths and KV v1 stay as written."""
+        self.dev()
+        self.assertEqual(self.srv.request(
+            "POST", "/v1/sys/mounts/kv1",
+            {"type": "kv", "options": {"version": "1"}})[0], 204)
+        self.assertEqual(self.srv.request(
+            "PUT", "/v1/kv1/app", {"password": "v1-pass"})[0], 204)
+        self.approle(policy='path "secret/*" { capabilities = ["read"] }\n'
+                     'path "kv1/*" { capabilities = ["read"] }')
+        out = self.path("paths.conf")
+        text = ('{{ with secret "secret/app" }}a={{ .Data.data.password }}'
+                '{{ end }}\n{{ with secret "secret/data/app" }}b='
+                '{{ .Data.data.password }}{{ end }}\n'
+                '{{ with secret "kv1/app" }}c={{ .Data.password }}'
+                '{{ end }}\n')
+        a = self.agent(self.config(extra=self.file_template(out, text=text),
+                                   sinks=False)).start()
+        want = "a=%s\nb=%s\nc=v1-pass\n" % (PASSWORD, PASSWORD)
+        self.assertTrue(wait_for(lambda: read(out) == want), a.read_log())
+        self.finish(a)
+
     def test_token_renewed_before_it_expires(self):
         self.dev()
         self.approle(ttl="6s")

@@ -414,6 +414,32 @@ static void expect_names(uint32_t caps, const char *want)
 	json_decref(names);
 }
 
+/* Which mounts a token may ask sys/internal/ui/mounts/ about. */
+static void test_mount_access(void **state)
+{
+	static const char *const texts[] = {
+	    "path \"secret/data/app\" { capabilities = [\"read\"] }\n"
+	    "path \"teams/+/config\" { capabilities = [\"read\"] }\n"
+	    "path \"data*\" { capabilities = [\"list\"] }\n"
+	    "path \"closed/*\" { capabilities = [\"deny\"] }\n"
+	    "path \"empty/x\" { }\n",
+	    NULL};
+	struct acl *a = build(texts), *root = NULL;
+
+	(void)state;
+	assert_true(acl_has_mount_access(a, "secret/"));
+	assert_true(acl_has_mount_access(a, "teams/"));    /* '+' below */
+	assert_true(acl_has_mount_access(a, "database/")); /* "data*" */
+	assert_false(acl_has_mount_access(a, "closed/"));  /* deny only */
+	assert_false(acl_has_mount_access(a, "empty/"));   /* no capability */
+	assert_false(acl_has_mount_access(a, "secrets/")); /* near miss */
+	assert_false(acl_has_mount_access(a, "kv/"));
+	acl_free(a);
+	assert_int_equal(acl_new_root(&root), ERR_OK);
+	assert_true(acl_has_mount_access(root, "anything/"));
+	acl_free(root);
+}
+
 static void test_capabilities_and_names(void **state)
 {
 	static const char *const texts[] = {
@@ -946,6 +972,7 @@ int main(void)
 	    cmocka_unit_test(test_parameters),
 	    cmocka_unit_test(test_parameters_merge_across_policies),
 	    cmocka_unit_test(test_capabilities_and_names),
+	    cmocka_unit_test(test_mount_access),
 	    cmocka_unit_test(test_legacy_syntax),
 	    cmocka_unit_test(test_json_and_names),
 	    cmocka_unit_test(test_templates_never_match),
