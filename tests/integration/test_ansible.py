@@ -66,6 +66,8 @@ class Ansible(ServerTest):
     def setUp(self):
         super().setUp()
         self.srv = self.server(dev=True, root_token="root").start()
+        # tearDown does not run when setUp fails; cleanups do.
+        self.addCleanup(self.srv.cleanup)
         c = self.srv.client()
         kv = c.secrets.kv.v2
         kv.create_or_update_secret(path="app/db", secret={
