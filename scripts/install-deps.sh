@@ -8,7 +8,7 @@ set -eu
 build="build-essential cmake pkg-config libssl-dev libjansson-dev
 libsqlite3-dev libcurl4-openssl-dev libevent-dev libgfshare-dev libpq-dev
 libargon2-dev libmariadb-dev"
-test="$build libcmocka-dev clang libclang-rt-14-dev python3 python3-hvac
+test="$build libcmocka-dev clang libclang-rt-14-dev python3 python3-hvac ansible
 python3-cryptography python3-requests
 openssl sqlite3 fiu-utils nodejs npm rsyslog postgresql mariadb-server"
 
