@@ -158,6 +158,10 @@ class ServerTest(unittest.TestCase):
     def server(self, **kw):
         s = Server(**kw)
         self.servers.append(s)
+        # tearDown does not run when setUp fails; cleanups always do.
+        # Stopping twice is harmless (stop() of a stopped server is a
+        # no-op), so tearDown's checks still see the exit status.
+        self.addCleanup(s.stop)
         return s
 
     def tearDown(self):
