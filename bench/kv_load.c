@@ -10,20 +10,18 @@
  * was answered 200 or 204. Loopback only, and the loop is bounded by
  * COUNT; a reply slower than 30 s ends the run with an error.
  *
- * Built by bench/run.sh only; not part of the server or the tests.
+ * Built by bench/run.sh only (with httpc.c); not part of the server or
+ * the tests.
  */
 #define _POSIX_C_SOURCE 200809L
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
+
+#include "httpc.h"
 
 #define BODY                                                                   \
 	"{\"data\":{\"username\":\"service-account\",\"password\":"            \
@@ -38,85 +36,6 @@ struct job {
 	int failed;
 };
 
-static int dial(int port)
-{
-	struct sockaddr_in a;
-	struct timeval tv = {30, 0};
-	int fd, one = 1;
-
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (fd < 0)
-		return -1;
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_port = htons((unsigned short)port);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/*
- * Reads one reply; returns its status code, or -1 with errno set (0 when
- * the server closed the connection or sent something unreadable).
- */
-static int read_reply(int fd, char *buf, size_t cap)
-{
-	size_t have = 0, head, want;
-	char *end, *cl;
-	int status;
-
-	for (;;) {
-		ssize_t r;
-
-		buf[have] = '\0';
-		end = strstr(buf, "\r\n\r\n");
-		if (end != NULL)
-			break;
-		if (have + 1 >= cap)
-			return -1;
-		errno = 0;
-		r = read(fd, buf + have, cap - 1 - have);
-		if (r <= 0)
-			return -1;
-		have += (size_t)r;
-	}
-	head = (size_t)(end - buf) + 4;
-	errno = 0;
-	if (sscanf(buf, "HTTP/1.1 %d", &status) != 1)
-		return -1;
-	cl = strstr(buf, "Content-Length:");
-	want = cl != NULL && cl < end ? strtoul(cl + 15, NULL, 10) : 0;
-	if (want > cap - 1 - head)
-		return -1;
-	while (have < head + want) {
-		ssize_t r;
-
-		errno = 0;
-		r = read(fd, buf + have, head + want - have);
-		if (r <= 0)
-			return -1;
-		have += (size_t)r;
-	}
-	return status;
-}
-
 static void *load(void *arg)
 {
 	struct job *j = arg;
@@ -124,7 +43,7 @@ static void *load(void *arg)
 	long i;
 	int fd, n, status;
 
-	fd = dial(j->port);
+	fd = httpc_dial(j->port);
 	if (fd < 0) {
 		j->failed = 1;
 		return NULL;
@@ -138,14 +57,12 @@ static void *load(void *arg)
 		             j->mount, j->prefix, i, j->token, strlen(BODY),
 		             BODY);
 		if (n < 0 || (size_t)n >= sizeof(req) ||
-		    write_all(fd, req, (size_t)n) != 0)
+		    httpc_write_all(fd, req, (size_t)n) != 0)
 			break;
-		status = read_reply(fd, reply, sizeof(reply));
+		status = httpc_read_reply(fd, reply, sizeof(reply));
 		if (status < 0) {
 			fprintf(stderr, "kv_load: %s%ld: %s\n", j->prefix, i,
-			        errno == EAGAIN ? "no reply within 30 s"
-			        : errno         ? strerror(errno)
-			                : "connection closed or bad reply");
+			        httpc_why(errno));
 			break;
 		}
 		if (status != 200 && status != 204) {

@@ -23,10 +23,18 @@ MIB = 1024
 #   when ratio >= target.
 # kind "p99": ratio = median(subject p99) / median(baseline p99), met when
 #   ratio <= target (or, with "abs_p99_us", when the p99 is under it).
-# kind "rss": no ratio; met when the server's peak RSS < target MiB.
+# kind "rss": no ratio; met when the server's peak RSS < target MiB, or,
+#   with "per_lease_b", <= target MiB + per_lease_b bytes per lease held.
+# kind "secs": the "rate" field holds seconds (W8: restart to the first
+#   read, and the scan it is compared with); ratio = subject / baseline,
+#   met when subject <= factor x baseline + plus_s.
 # A rate row with "target": None is informational: ratio shown, met "-".
 # "subject" names the measured row when it is not the row's id (two rows
-# that show one measurement against two baselines).
+# that show one measurement against two baselines). "latency": False rows
+# have no per-request latency (p50/p99 shown as "-").
+# Names may hold {c} (CONNS), {w6c} (W6_CONNS), {leases} (the storm's
+# leases), {held} (all leases held at W8's restarts), {secrets} (KV
+# secrets stored then) and {scan} ("cold" or "warm").
 ROWS = [
     {"id": "w1", "name": "W1 KV v2 read, 10k secrets, c={c}",
      "kind": "rate", "baseline": ("w1", "baseline", "nginx, same body"),
@@ -69,6 +77,14 @@ ROWS = [
     {"id": "approle-login", "name": "auth/approle/login, c={c}",
      "kind": "rate", "baseline": ("w2-c64", "subject", "own W2 c=64"),
      "target": 0.80, "target_text": ">= 0.80 x own W2"},
+    {"id": "w6-issue", "name": "W6 database/creds (PostgreSQL), c={w6c}",
+     "kind": "rate", "baseline": ("w6-issue", "baseline",
+                                  "pgbench, same SQL"),
+     "target": 0.70, "target_text": ">= 0.70 x pgbench"},
+    {"id": "w6-revoke", "name": "W6 lease revoke (PostgreSQL), c={w6c}",
+     "kind": "rate", "baseline": ("w6-revoke", "baseline",
+                                  "pgbench, same SQL"),
+     "target": 0.70, "target_text": ">= 0.70 x pgbench"},
     {"id": "m1-read", "name": "KV v2 read, 1M secrets, c={c}",
      "kind": "p99", "baseline": ("w1", "subject", "W1"),
      "target": 1.25, "target_text": "p99 <= 1.25 x W1", "full": True},
@@ -93,6 +109,21 @@ ROWS = [
      "kind": "rate", "baseline": ("pg-read-standby", "baseline",
                                   "same reads on the active"),
      "target": 0.50, "target_text": ">= 0.50 x active", "pg": True},
+    {"id": "w8-restart", "name": "W8 restart to first read, {secrets} "
+     "secrets + {held} leases",
+     "kind": "secs", "baseline": ("w8-restart", "baseline",
+                                  "{scan} scan of leases"),
+     "factor": 2.0, "plus_s": 1.0, "target_text": "<= 2 x scan + 1 s"},
+    {"id": "w7-expiry", "name": "W7 expiry storm, {leases} token leases",
+     "kind": "rate", "latency": False,
+     "baseline": ("w7-expiry", "baseline", "raw SQLite delete loop"),
+     "target": 0.50, "target_text": ">= 0.50 x raw"},
+    {"id": "w7-read", "name": "W7 reads during the storm, paced, c={c}",
+     "kind": "p99", "baseline": ("w7-read", "baseline", "same, quiet"),
+     "target": 2.0, "target_text": "p99 <= 2 x quiet"},
+    {"id": "w7-rss", "name": "Server peak RSS with {held} leases",
+     "kind": "rss", "source": "w7-rss", "target": 64, "per_lease_b": 300,
+     "target_text": "<= 64 MiB + 300 B/lease"},
 ]
 
 
@@ -121,14 +152,30 @@ def summarise(runs):
     }
 
 
-def evaluate(spec, runs):
+def rss_limit_mib(spec, facts):
+    """The RSS target in MiB; None when the lease count is unknown."""
+    if "per_lease_b" not in spec:
+        return spec["target"]
+    if facts.get("held") is None:
+        return None
+    return spec["target"] + spec["per_lease_b"] * facts["held"] / 2**20
+
+
+def evaluate(spec, runs, facts):
     if spec["kind"] == "rss":
         subj = summarise(runs.get((spec["source"], "subject"), []))
         if subj is None:
             return None
         mib = subj["peak_rss_kib"] / MIB
+        limit = rss_limit_mib(spec, facts)
+        if limit is None:
+            met = None
+        elif "per_lease_b" in spec:
+            met = mib <= limit
+        else:
+            met = mib < limit
         return {"subject": subj, "baseline": None, "ratio": None,
-                "met": mib < spec["target"]}
+                "met": met, "limit_mib": limit}
     subj = summarise(runs.get((spec.get("subject", spec["id"]),
                                "subject"), []))
     brow, brole, _ = spec["baseline"]
@@ -141,6 +188,9 @@ def evaluate(spec, runs):
             met = None
         else:
             met = ratio is not None and ratio >= spec["target"]
+    elif spec["kind"] == "secs":
+        ratio = subj["rate"] / base["rate"] if base["rate"] else None
+        met = subj["rate"] <= spec["factor"] * base["rate"] + spec["plus_s"]
     else:
         ratio = (subj["p99_us"] / base["p99_us"]
                  if base["p99_us"] else None)
@@ -161,27 +211,60 @@ def fmt_us(us):
     return f"{us / 1000:.2f} ms" if us >= 1000 else f"{us:.0f} us"
 
 
-def fmt_row(spec, res, conns):
-    name = spec["name"].format(c=conns)
+def fmt_count(n):
+    if n is None:
+        return "?"
+    if n >= 1000000 and n % 100000 == 0:
+        return f"{n / 1000000:g}M"
+    if n >= 10000 and n % 1000 == 0:
+        return f"{n // 1000}k"
+    return f"{n:,}"
+
+
+def names(conns, facts):
+    return {"c": conns, "w6c": facts.get("w6c"),
+            "leases": fmt_count(facts.get("leases")),
+            "held": fmt_count(facts.get("held")),
+            "secrets": fmt_count(facts.get("secrets")),
+            "scan": facts.get("scan") or "cold"}
+
+
+def target_text(spec, res):
+    if res is not None and res.get("limit_mib") is not None \
+            and "per_lease_b" in spec:
+        return f"{spec['target_text']} = {res['limit_mib']:.0f} MiB"
+    return spec["target_text"]
+
+
+def fmt_row(spec, res, conns, facts):
+    name = spec["name"].format(**names(conns, facts))
+    ttxt = target_text(spec, res)
     if res is None:
-        return [name, "-", "-", "-", "-", "not run", "-",
-                spec["target_text"], "-"]
+        return [name, "-", "-", "-", "-", "not run", "-", ttxt, "-"]
     s, b = res["subject"], res["baseline"]
     rss = f"{s['peak_rss_kib'] / MIB:.1f} MiB"
+    met = "-" if res["met"] is None else "yes" if res["met"] else "NO"
     if spec["kind"] == "rss":
-        return [name, "-", "-", "-", rss, "-", "-", spec["target_text"],
-                "yes" if res["met"] else "NO"]
-    bname = spec["baseline"][2]
+        return [name, "-", "-", "-", rss, "-", "-", ttxt, met]
+    bname = spec["baseline"][2].format(**names(conns, facts))
     if spec["kind"] == "rate":
         btxt = f"{bname} {fmt_rate(b['rate'])}"
+    elif spec["kind"] == "secs":
+        btxt = f"{bname} {b['rate']:.2f} s"
     else:
         btxt = f"{bname} p99 {fmt_us(b['p99_us'])}"
     ratio = "-" if res["ratio"] is None else f"{res['ratio']:.2f}"
-    met = "-" if res["met"] is None else "yes" if res["met"] else "NO"
     if s["errors"]:
         met += f" ({s['errors']} errors)"
-    return [name, fmt_rate(s["rate"]), fmt_us(s["p50_us"]),
-            fmt_us(s["p99_us"]), rss, btxt, ratio, spec["target_text"], met]
+    if spec["kind"] == "secs":
+        return [name, f"{s['rate']:.2f} s", "-", "-", rss, btxt, ratio,
+                ttxt, met]
+    if spec.get("latency", True):
+        p50, p99 = fmt_us(s["p50_us"]), fmt_us(s["p99_us"])
+    else:
+        p50, p99 = "-", "-"
+    return [name, fmt_rate(s["rate"]), p50, p99, rss, btxt, ratio, ttxt,
+            met]
 
 
 def table(lines):
@@ -214,7 +297,8 @@ def machine():
                 model = line.split(":", 1)[1].strip()
                 break
     pkgs = ["nginx-light", "wrk", "nghttp2-client", "libsqlite3-0",
-            "openssl", "libssl3", "libjansson4", "libevent-2.1-7", "gcc"]
+            "openssl", "libssl3", "libjansson4", "libevent-2.1-7", "gcc",
+            "postgresql", "libpq5"]
     return {
         "nproc": os.cpu_count(),
         "cpu_model": model,
@@ -246,37 +330,54 @@ def read(path):
         return None
 
 
+def read_int(path):
+    text = read(path)
+    return int(text) if text and text.isdigit() else None
+
+
+def run_facts(d, w6_conns):
+    """What run.sh wrote about the lease and database rows."""
+    return {"w6c": w6_conns,
+            "leases": read_int(os.path.join(d, "leases_made")),
+            "held": read_int(os.path.join(d, "w8_leases")),
+            "secrets": read_int(os.path.join(d, "w8_secrets")),
+            "scan": read(os.path.join(d, "scan_mode"))}
+
+
 def main():
     ap = argparse.ArgumentParser()
     for opt in ["dir", "results", "keys"]:
         ap.add_argument("--" + opt, required=True)
-    ap.add_argument("--only", default="",
-                    help="'pg': only the PostgreSQL rows were run")
     for opt in ["warmup", "measure", "rounds", "conns", "full",
                 "server-cpu", "load-cpu"]:
         ap.add_argument("--" + opt, type=float, required=True)
+    ap.add_argument("--w6-conns", type=int, default=8)
     a = ap.parse_args()
     conns = int(a.conns)
 
     runs = load(os.path.join(a.dir, "measurements.tsv"))
     now = datetime.datetime.now(datetime.timezone.utc)
     facts = machine()
+    rf = run_facts(a.dir, a.w6_conns)
     results, lines = [], []
     for spec in ROWS:
         if spec.get("full") and not a.full:
             continue
-        if a.only == "pg" and not spec.get("pg"):
-            continue
-        res = evaluate(spec, runs)
-        lines.append(fmt_row(spec, res, conns))
-        entry = {"id": spec["id"], "workload": spec["name"].format(c=conns),
-                 "target": spec["target_text"]}
+        res = evaluate(spec, runs, rf)
+        lines.append(fmt_row(spec, res, conns, rf))
+        entry = {"id": spec["id"],
+                 "workload": spec["name"].format(**names(conns, rf)),
+                 "target": target_text(spec, res)}
+        if spec["kind"] == "secs":
+            entry["unit"] = "seconds in rate"
         if res is not None:
             entry.update({"ratio": res["ratio"], "met": res["met"],
                           "subject": res["subject"],
                           "baseline": res["baseline"],
                           "baseline_name": spec.get("baseline",
-                                                    (None, None, None))[2]})
+                                                    (None, None, None))[2]
+                          .format(**names(conns, rf))
+                          if spec.get("baseline") else None})
         results.append(entry)
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -293,6 +394,10 @@ def main():
         f"rounds of {a.warmup:g} s warm-up + {a.measure:g} s, medians"
         + (f"; paced rate {fixed} req/s" if fixed else "") + "\n")
     text = header + "\n" + table(lines) + "\n"
+    notes = read(os.path.join(a.dir, "notes"))
+    if notes:
+        text += "\n" + "\n".join("note: " + n for n in notes.splitlines()) \
+            + "\n"
     print(text, end="")
 
     record = {
@@ -304,10 +409,18 @@ def main():
         "settings": {"warmup_s": a.warmup, "measure_s": a.measure,
                      "rounds": int(a.rounds), "connections": conns,
                      "full": bool(a.full), "keys": a.keys,
+                     "w6_connections": a.w6_conns,
+                     "leases_due_in_storm": rf["leases"],
+                     "leases_held_at_restart": rf["held"],
+                     "secrets_at_restart": rf["secrets"],
+                     "scan": rf["scan"],
+                     "lease_load_per_s": read(os.path.join(
+                         a.dir, "lease_load_rate")),
                      "server_cpu": int(a.server_cpu),
                      "load_cpu": int(a.load_cpu),
                      "paced_rate": int(fixed) if fixed else None},
         "rows": results,
+        "notes": notes.splitlines() if notes else [],
         "table": text,
     }
     os.makedirs(a.results, exist_ok=True)

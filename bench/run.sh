@@ -13,18 +13,30 @@
 #   WARMUP=2 MEASURE=8   seconds per run: warm-up (discarded), measured
 #   ROUNDS=3             baseline/subject pairs per workload
 #   CONNS=64             connections for the c=64 rows
-#   FULL=1               also the 1M-secret rows (adds ~5-10 minutes)
+#   FULL=1               also the 1M-secret rows (adds ~5-10 minutes),
+#                        and 1,000,000 leases for W7/W8 instead of 100,000
+#   BENCH_ROWS="w1 audit spread w2 auth big acl db leases"
+#                        which groups of rows to run (default: all; "big"
+#                        only with FULL=1); see bench/README.md
+#   BENCH_LEASES=N       leases for W7/W8 (100000; FULL=1: 1000000)
+#   W6_CONNS=8           clients of the W6 rows, for wrk and pgbench alike
+#   BENCH_DROP_CACHES=1  drop the page cache before W8's scans and restarts
+#                        (needs root; 0: warm scans and restarts)
 #   SERVER_CPU=1 LOAD_CPU=0
-#   COFFER_PORT=18431 NGINX_PORT=18432
+#   COFFER_PORT=18431 NGINX_PORT=18432 PG_PORT=18433
 #   BENCH_BIN=build-bench/coffer  BENCH_DIR=build-bench/bench-run
 #   BENCH_KEEP=1         keep the databases in BENCH_DIR afterwards
-#   ONLY=pg              only the PostgreSQL rows (bench/pg.sh)
+#   BENCH_ROWS=pg        the PostgreSQL rows only (bench/pg.sh); "pg" is
+#                        one of the BENCH_ROWS groups above
 #   PG_PORT=18433 PG_ACTIVE_PORT=18434 PG_STANDBY_PORT=18435
-#   BENCH_RESULTS=bench/results   where report.py writes
+#   BENCH_RESULTS=DIR    where the table and JSON go (bench/results; a
+#                        trial run elsewhere leaves latest.* alone)
 #
 # Only 127.0.0.1 is ever contacted; every load loop is bounded by time
-# (wrk/h2load -d) or by count (kv_load); every process started here is
-# killed on exit, whatever the exit.
+# (wrk/h2load -d, pgbench -T) or by count (kv_load, lease_load, pgbench -t,
+# revoke.lua with a -d cap); every process started here is killed on exit,
+# whatever the exit. The W6 rows (bench/rows-db.sh) and the W7/W8 rows
+# (bench/rows-leases.sh) live in files of their own, sourced below.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -38,6 +50,15 @@ SERVER_CPU=${SERVER_CPU:-1}
 LOAD_CPU=${LOAD_CPU:-0}
 COFFER_PORT=${COFFER_PORT:-18431}
 NGINX_PORT=${NGINX_PORT:-18432}
+PG_PORT=${PG_PORT:-18433}
+BENCH_ROWS=${BENCH_ROWS:-all}
+W6_CONNS=${W6_CONNS:-8}
+if [ "$FULL" = 1 ]; then
+	BENCH_LEASES=${BENCH_LEASES:-1000000}
+else
+	BENCH_LEASES=${BENCH_LEASES:-100000}
+fi
+BENCH_DROP_CACHES=${BENCH_DROP_CACHES:-1}
 BIN=${BENCH_BIN:-$ROOT/build-bench/coffer}
 DIR=${BENCH_DIR:-$ROOT/build-bench/bench-run}
 LIB=$ROOT/bench/lib
@@ -48,13 +69,15 @@ BIG_KEYS=1000000
 ACL_POLICIES=100
 ACL_RULES=1000
 
-ONLY=${ONLY:-}
 RESULTS=${BENCH_RESULTS:-$ROOT/bench/results}
 
 COFFER_PID=""
 NGINX_PID=""
 CHILD_PID=""
+WATCH_PID=""
 AUDIT_DIR=""
+PG_DIR=""
+LOADED_SECRETS=0
 
 log() { printf '== %s\n' "$*" >&2; }
 die() {
@@ -66,14 +89,15 @@ die() {
 cleanup() {
 	local pid
 	trap - EXIT INT TERM
-	for pid in $CHILD_PID $NGINX_PID $COFFER_PID; do
+	for pid in $CHILD_PID $WATCH_PID $NGINX_PID $COFFER_PID; do
 		kill "$pid" 2>/dev/null || true
 	done
-	for pid in $CHILD_PID $NGINX_PID $COFFER_PID; do
+	for pid in $CHILD_PID $WATCH_PID $NGINX_PID $COFFER_PID; do
 		wait "$pid" 2>/dev/null || true
 	done
+	stop_pg
 	if [ "${BENCH_KEEP:-0}" != 1 ]; then
-		rm -f "$DIR"/coffer.db* "$DIR"/raw.db*
+		rm -f "$DIR"/coffer.db* "$DIR"/raw.db* "$DIR"/raw-lease.db*
 	fi
 	if [ -n "$AUDIT_DIR" ]; then
 		rm -rf "$AUDIT_DIR"
@@ -127,7 +151,14 @@ wrk_run() {
 	local script=$1 url=$2 conns=$3
 	run_child taskset -c "$LOAD_CPU" wrk -t1 -c"$conns" -d"${WARMUP}s" \
 		--timeout 10s -s "$LIB/$script" "$url" >/dev/null
-	run_child taskset -c "$LOAD_CPU" wrk -t1 -c"$conns" -d"${MEASURE}s" \
+	wrk_once "$script" "$url" "$conns" "$MEASURE"
+}
+
+# wrk_once SCRIPT URL CONNS SECONDS: one measured wrk run, no warm-up (the
+# caller runs its own). Sets RESULT to "rps p50_us p99_us errors".
+wrk_once() {
+	local script=$1 url=$2 conns=$3 secs=$4
+	run_child taskset -c "$LOAD_CPU" wrk -t1 -c"$conns" -d"${secs}s" \
 		--timeout 10s --latency -s "$LIB/$script" "$url" >"$DIR/wrk.out"
 	RESULT=$(awk '/^BENCH / {
 		for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
@@ -168,8 +199,36 @@ h2load_run() {
 		}') || die "h2load logged no request; see $DIR/h2load.out"
 }
 
-# Starts `taskset -c SERVER_CPU coffer server` on SQLite, initialises it
-# with one key share, unseals it and mounts kv-v2 at secret/.
+# Starts `taskset -c SERVER_CPU coffer server` on SQLite (the
+# configuration written by start_coffer) and waits until it answers.
+launch_coffer() {
+	taskset -c "$SERVER_CPU" "$BIN" server -config="$DIR/coffer.hcl" \
+		>>"$DIR/coffer.log" 2>&1 &
+	COFFER_PID=$!
+	local tries=0
+	until curl -sf "$COFFER/v1/sys/seal-status" >/dev/null 2>&1; do
+		tries=$((tries + 1))
+		if [ $tries -gt 600 ] || ! kill -0 "$COFFER_PID" 2>/dev/null; then
+			die "coffer did not start; see $DIR/coffer.log"
+		fi
+		sleep 0.01
+	done
+}
+
+unseal_coffer() {
+	curl -sf -X PUT -d "{\"key\":\"$UNSEAL_KEY\"}" \
+		"$COFFER/v1/sys/unseal" >/dev/null || die "unseal failed"
+}
+
+# Stops the server with SIGTERM (its clean shutdown) and waits for it.
+stop_coffer() {
+	kill -TERM "$COFFER_PID" 2>/dev/null || true
+	wait "$COFFER_PID" 2>/dev/null || true
+	COFFER_PID=""
+}
+
+# Writes the configuration, starts the server, initialises it with one key
+# share, unseals it and mounts kv-v2 at secret/.
 start_coffer() {
 	cat >"$DIR/coffer.hcl" <<CONF
 storage "sqlite" {
@@ -182,29 +241,18 @@ listener "tcp" {
 disable_mlock = true
 log_level     = "warn"
 CONF
-	taskset -c "$SERVER_CPU" "$BIN" server -config="$DIR/coffer.hcl" \
-		>"$DIR/coffer.log" 2>&1 &
-	COFFER_PID=$!
-	local tries=0
-	until curl -sf "$COFFER/v1/sys/seal-status" >/dev/null 2>&1; do
-		tries=$((tries + 1))
-		if [ $tries -gt 100 ] || ! kill -0 "$COFFER_PID" 2>/dev/null; then
-			die "coffer did not start; see $DIR/coffer.log"
-		fi
-		sleep 0.1
-	done
+	launch_coffer
 	curl -sf -X PUT -d '{"secret_shares":1,"secret_threshold":1}' \
 		"$COFFER/v1/sys/init" >"$DIR/init.json"
 	chmod 600 "$DIR/init.json"
-	local key
-	key=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["keys"][0])' \
+	UNSEAL_KEY=$(python3 -c \
+		'import json,sys; print(json.load(sys.stdin)["keys"][0])' \
 		<"$DIR/init.json")
 	TOKEN=$(python3 -c \
 		'import json,sys; print(json.load(sys.stdin)["root_token"])' \
 		<"$DIR/init.json")
 	export BENCH_TOKEN=$TOKEN
-	curl -sf -X PUT -d "{\"key\":\"$key\"}" "$COFFER/v1/sys/unseal" \
-		>/dev/null
+	unseal_coffer
 	curl -sf -X POST -H "X-Vault-Token: $TOKEN" \
 		-d '{"type":"kv","options":{"version":"2"}}' \
 		"$COFFER/v1/sys/mounts/secret" >/dev/null
@@ -305,6 +353,22 @@ load_secrets() {
 		server_state
 		die "loading secrets failed; see $DIR/coffer.log"
 	fi
+	LOADED_SECRETS=$((first + count - 1))
+}
+
+# ensure_secrets N: app-1..app-N stored (writes the ones missing).
+ensure_secrets() {
+	if [ "$LOADED_SECRETS" -lt "$1" ]; then
+		load_secrets $((LOADED_SECRETS + 1)) $(($1 - LOADED_SECRETS))
+	fi
+}
+
+# want GROUP: whether BENCH_ROWS selects that group of rows.
+want() {
+	case " $BENCH_ROWS " in
+	*" all "* | *" $1 "*) return 0 ;;
+	*) return 1 ;;
+	esac
 }
 
 # One workload: ROUNDS x (baseline on nginx, subject on coffer) with wrk.
@@ -447,6 +511,13 @@ audit_rounds() {
 	done
 }
 
+# The 1,000 W1 paths the paced rows read, for Coffer and for nginx.
+paced_uris() {
+	shuf -i 1-"$W1_KEYS" -n 1000 --random-source=/dev/zero |
+		sed "s|^|$COFFER/v1/secret/data/app-|" >"$DIR/uris-coffer"
+	sed "s|$COFFER|$NGINX|" "$DIR/uris-coffer" >"$DIR/uris-nginx"
+}
+
 # W1 at half the rate Coffer sustained, paced by h2load (no coordinated
 # omission), on both servers.
 fixed_rate_rounds() {
@@ -455,9 +526,7 @@ fixed_rate_rounds() {
 		"$DIR/measurements.tsv" | median)
 	rate=$(awk -v x="$rate" 'BEGIN { printf "%d", x / 2 }')
 	printf '%s\n' "$rate" >"$DIR/fixed_rate"
-	shuf -i 1-"$W1_KEYS" -n 1000 --random-source=/dev/zero |
-		sed "s|^|$COFFER/v1/secret/data/app-|" >"$DIR/uris-coffer"
-	sed "s|$COFFER|$NGINX|" "$DIR/uris-coffer" >"$DIR/uris-nginx"
+	paced_uris
 	for r in $(seq 1 "$ROUNDS"); do
 		h2load_run "$DIR/uris-nginx" "$rate" "$CONNS"
 		record w1-fixed baseline "$r" "$RESULT" "$(hwm_kib "$NGINX_PID")"
@@ -472,7 +541,7 @@ fixed_rate_rounds() {
 
 big_rounds() {
 	local r
-	load_secrets $((SPREAD_KEYS + 1)) $((BIG_KEYS - SPREAD_KEYS))
+	ensure_secrets "$BIG_KEYS"
 	export BENCH_KEYS=$BIG_KEYS
 	for r in $(seq 1 "$ROUNDS"); do
 		wrk_run read.lua "$COFFER/" "$CONNS"
@@ -502,19 +571,27 @@ main() {
 	gcc -O2 -Wall -Wextra -o "$HELPERS/sqlite_commit" \
 		"$ROOT/bench/sqlite_commit.c" -lsqlite3
 	gcc -O2 -Wall -Wextra -pthread -o "$HELPERS/kv_load" \
-		"$ROOT/bench/kv_load.c"
+		"$ROOT/bench/kv_load.c" "$ROOT/bench/httpc.c"
+	gcc -O2 -Wall -Wextra -pthread -o "$HELPERS/lease_load" \
+		"$ROOT/bench/lease_load.c" "$ROOT/bench/httpc.c"
+	gcc -O2 -Wall -Wextra -o "$HELPERS/sqlite_lease" \
+		"$ROOT/bench/sqlite_lease.c" -lsqlite3
+
 	: >"$DIR/measurements.tsv"
 
-	if [ "$ONLY" != pg ]; then
+	if [ "$BENCH_ROWS" != pg ]; then
 		sqlite_rows
 	fi
-	pg_rows
+	if want pg; then
+		pg_rows
+	fi
 	cut -d' ' -f1-3 /proc/loadavg >"$DIR/loadavg.end"
 
 	python3 "$ROOT/bench/report.py" --dir "$DIR" --results "$RESULTS" \
 		--warmup "$WARMUP" --measure "$MEASURE" --rounds "$ROUNDS" \
 		--conns "$CONNS" --full "$FULL" --keys "$W1_KEYS,$SPREAD_KEYS,$BIG_KEYS" \
-		--server-cpu "$SERVER_CPU" --load-cpu "$LOAD_CPU" --only "$ONLY"
+		--server-cpu "$SERVER_CPU" --load-cpu "$LOAD_CPU" \
+		--w6-conns "$W6_CONNS"
 }
 
 # Every row of the single SQLite server (and nginx's baselines).
@@ -526,32 +603,62 @@ sqlite_rows() {
 	capture /v1/auth/token/lookup-self lookup-self.json
 	start_nginx
 
-	log "W1: KV v2 read, $W1_KEYS secrets, c=$CONNS"
-	export BENCH_KEYS=$W1_KEYS
-	read_pairs w1 read.lua /
-	log "W1 at a fixed rate (h2load)"
-	fixed_rate_rounds
-	log "auth/token/lookup-self, c=$CONNS"
-	read_pairs lookup static.lua /v1/auth/token/lookup-self
-	log "KV v2 read with 0, 1 and 3 file audit devices"
-	audit_rounds
-	load_secrets $((W1_KEYS + 1)) $((SPREAD_KEYS - W1_KEYS))
-	log "KV v2 read spread over $SPREAD_KEYS secrets, c=$CONNS"
-	export BENCH_KEYS=$SPREAD_KEYS
-	read_pairs spread read.lua /
-	log "W2: durable writes, c=1 and c=$CONNS, vs raw SQLite"
-	write_rounds
-	log "auth/token/create and auth/approle/login, c=$CONNS"
-	auth_rounds
-	if [ "$FULL" = 1 ]; then
+	if want w1; then
+		log "W1: KV v2 read, $W1_KEYS secrets, c=$CONNS"
+		export BENCH_KEYS=$W1_KEYS
+		read_pairs w1 read.lua /
+		log "W1 at a fixed rate (h2load)"
+		fixed_rate_rounds
+		log "auth/token/lookup-self, c=$CONNS"
+		read_pairs lookup static.lua /v1/auth/token/lookup-self
+	fi
+	if want audit; then
+		log "KV v2 read with 0, 1 and 3 file audit devices"
+		audit_rounds
+	fi
+	if want spread || want leases || { want big && [ "$FULL" = 1 ]; }; then
+		ensure_secrets "$SPREAD_KEYS"
+	fi
+	if want spread; then
+		log "KV v2 read spread over $SPREAD_KEYS secrets, c=$CONNS"
+		export BENCH_KEYS=$SPREAD_KEYS
+		read_pairs spread read.lua /
+	fi
+	if want w2; then
+		log "W2: durable writes, c=1 and c=$CONNS, vs raw SQLite"
+		write_rounds
+	fi
+	if want auth; then
+		log "auth/token/create and auth/approle/login, c=$CONNS"
+		auth_rounds
+	fi
+	if [ "$FULL" = 1 ] && want big; then
 		log "1M secrets"
 		big_rounds
 	fi
-	# Last: loading the many-rule policies raises the server's peak RSS
-	# (VmHWM, a lifetime peak), which would blur every later RSS column.
-	log "KV v2 read, 1-rule token vs $ACL_POLICIES x $ACL_RULES-rule token"
-	acl_rounds
+	if want db; then
+		log "W6: database/creds and lease revocation on PostgreSQL vs" \
+			"pgbench, c=$W6_CONNS"
+		db_rounds
+	fi
+	# Loading the many-rule policies raises the server's peak RSS (VmHWM,
+	# a lifetime peak), which would blur every later RSS column; only the
+	# lease rows come after, and they restart the server first.
+	if want acl; then
+		log "KV v2 read, 1-rule token vs $ACL_POLICIES x" \
+			"$ACL_RULES-rule token"
+		acl_rounds
+	fi
+	if want leases; then
+		log "W7/W8: $BENCH_LEASES leases: restart, expiry storm"
+		lease_rounds
+	fi
 	hwm_kib "$COFFER_PID" >"$DIR/coffer.hwm"
 }
+
+# shellcheck source=bench/rows-db.sh
+. "$ROOT/bench/rows-db.sh"
+# shellcheck source=bench/rows-leases.sh
+. "$ROOT/bench/rows-leases.sh"
 
 main "$@"

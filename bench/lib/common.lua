@@ -16,13 +16,20 @@ function bench_seed()
    end
 end
 
--- Prints one line that bench/run.sh parses; latencies in microseconds.
-function done(summary, latency, requests)
-   local e = summary.errors
-   local errors = e.connect + e.read + e.write + e.status + e.timeout
-   local secs = summary.duration / 1e6
+-- Prints the one line that bench/run.sh parses; latencies in microseconds.
+function bench_report(rps, latency, errors, requests)
    io.write(string.format(
       "BENCH rps=%.1f p50_us=%d p99_us=%d errors=%d requests=%d\n",
-      summary.requests / secs, latency:percentile(50),
-      latency:percentile(99), errors, summary.requests))
+      rps, latency:percentile(50), latency:percentile(99), errors,
+      requests))
+end
+
+function bench_errors(summary)
+   local e = summary.errors
+   return e.connect + e.read + e.write + e.status + e.timeout
+end
+
+function done(summary, latency, requests)
+   bench_report(summary.requests / (summary.duration / 1e6), latency,
+                bench_errors(summary), summary.requests)
 end
