@@ -175,6 +175,22 @@ static void print_dev_banner(const struct server_config *cfg,
 	fflush(stdout);
 }
 
+static int configure_audit(const struct server_flags *f,
+                           const struct server_config *cfg, struct core *core)
+{
+	struct buf msg = BUF_INIT;
+	err_t rc;
+
+	rc = core_audit_configure(core, cfg->audit_devices,
+	                          !cfg->audit_api_disabled, &msg);
+	if (rc != ERR_OK)
+		fprintf(stderr, "coffer server: %s: %s\n",
+		        f->config_path ? f->config_path : "dev mode",
+		        msg.len ? buf_str(&msg) : err_str(rc));
+	buf_release(&msg);
+	return rc == ERR_OK ? 0 : 1;
+}
+
 static int start_core(const struct server_flags *f,
                       const struct server_config *cfg, struct core **core)
 {
@@ -198,6 +214,9 @@ static int start_core(const struct server_flags *f,
 		log_error("server", "cannot start the core: %s", err_str(rc));
 		return 1;
 	}
+	/* Audit devices of the file are checked now, enabled at unseal. */
+	if (configure_audit(f, cfg, *core) != 0)
+		return 1;
 	if (!f->dev)
 		return 0;
 
@@ -252,6 +271,13 @@ static void handle_request(void *ctx, struct request *req,
 	core_handle(ctx, req, resp);
 }
 
+/* A request the listener refused by itself: recorded, nothing more. */
+static void handle_refused(void *ctx, struct request *req,
+                           struct response *resp)
+{
+	core_audit_listener_refused(ctx, req, resp);
+}
+
 static int serve(const struct server_config *cfg, struct core *core)
 {
 	struct signal_ctx sig = {0};
@@ -270,6 +296,8 @@ static int serve(const struct server_config *cfg, struct core *core)
 		          errmsg[0] ? errmsg : err_str(rc));
 		return 1;
 	}
+
+	http_server_set_refused_fn(http, handle_refused);
 
 	sigemptyset(&sig.set);
 	sigaddset(&sig.set, SIGINT);
