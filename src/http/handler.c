@@ -322,7 +322,17 @@ static err_t read_target(struct http_call *c, const struct http_head *h,
 	if (method_op(h, &c->req.op) != ERR_OK)
 		return response_error(&c->resp, ERR_UNSUPPORTED,
 		                      "unsupported operation");
+	if (c->req.op == OP_READ && t->list)
+		c->req.op = OP_LIST;
+	if (c->req.op == OP_LIST)
+		return list_path(c, t);
+	return ERR_OK;
+}
 
+/* What a known operation on a parsed path may still be refused for. */
+static err_t target_allowed(struct http_call *c, const struct http_head *h,
+                            const struct http_target *t)
+{
 	/*
 	 * Help output is not implemented, and running the operation in its
 	 * place would surprise the caller (a help POST would write).
@@ -330,15 +340,11 @@ static err_t read_target(struct http_call *c, const struct http_head *h,
 	if (t->help)
 		return response_error(&c->resp, ERR_INVALID,
 		                      "help is not supported");
-	if (c->req.op == OP_READ && t->list)
-		c->req.op = OP_LIST;
 	if (c->req.op == OP_PATCH &&
 	    !media_type_is(h, "application/merge-patch+json"))
 		return response_error(&c->resp, ERR_MEDIA_TYPE,
 		                      "PATCH needs Content-Type "
 		                      "application/merge-patch+json");
-	if (c->req.op == OP_LIST)
-		return list_path(c, t);
 	return ERR_OK;
 }
 
@@ -364,6 +370,9 @@ err_t http_call_build(struct http_call *c, const struct http_head *h,
 	/* From here on a refusal names its path (for the audit trail). */
 	c->req.path = t.path;
 	t.path = NULL;
+	rc = target_allowed(c, h, &t);
+	if (rc != ERR_OK)
+		goto out;
 	if (body_len > max_body) {
 		rc = response_error(&c->resp, ERR_TOO_LARGE,
 		                    "request body too large");

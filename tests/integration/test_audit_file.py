@@ -199,6 +199,11 @@ class AuditFile(ServerTest):
             ({"type": "file", "options": {"file_path": self.log,
                                           "colour": "red"}},
              "unknown option"),
+            # Vault's prefix option let a log start with any bytes (an
+            # ELF header: CVE-2025-6000); there is none here.
+            ({"type": "file", "options": {"file_path": self.log,
+                                          "prefix": "\x7fELF"}},
+             "unknown option \"prefix\""),
             ({"type": "file", "options": {"file_path": link}},
              "symbolic link"),
             ({"type": "file", "options": {"file_path": "/usr/bin/x"}},

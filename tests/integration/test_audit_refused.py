@@ -1,9 +1,9 @@
 """Requests refused before they are routed still leave a request and a
 response record, with the error and without the body: a body that is not
 JSON or holds a key twice, a body over the size limit (by Content-Length
-and chunked), an unknown namespace, a bad header. While sealed nothing
-can be recorded (the devices and their salts are behind the barrier), and
-nothing is."""
+and chunked), an unknown namespace, a bad header, ?help, a PATCH without
+its content type. While sealed nothing can be recorded (the devices and
+their salts are behind the barrier), and nothing is."""
 
 import json
 import os
@@ -127,7 +127,7 @@ class AuditRefused(ServerTest):
         self.assertEqual(self.srv.request("GET", "/v1/sys/mounts")[0], 200)
         self.pair("sys/mounts")
 
-    def test_unknown_namespace_and_bad_headers(self):
+    def test_unknown_namespace_bad_headers_and_queries(self):
         status, body = self.srv.request(
             "GET", "/v1/secret/data/x", headers={"X-Vault-Namespace": "nosuch"})
         self.assertEqual(status, 404)
@@ -141,6 +141,19 @@ class AuditRefused(ServerTest):
         self.assertEqual(status, 400)
         _, resp = self.pair("sys/mounts")
         self.assertIn("invalid wrap TTL", resp["error"])
+
+        status, _ = self.srv.request("GET", "/v1/sys/policy?help=1")
+        self.assertEqual(status, 400)
+        _, resp = self.pair("sys/policy")
+        self.assertIn("help is not supported", resp["error"])
+        status, _ = self.srv.request(
+            "PATCH", "/v1/secret/data/p",
+            raw=('{"data": {"k": "%s"}}' % CANARY).encode(),
+            headers={"Content-Type": "application/json"})
+        self.assertEqual(status, 415)
+        req, resp = self.pair("secret/data/p")
+        self.assertEqual(req["request"]["operation"], "patch")
+        self.assertIn("merge-patch", resp["error"])
 
         head = ("GET /v1/sys/auth HTTP/1.1\r\nHost: x\r\n"
                 "X-Vault-Token: %s\r\nX-Vault-Token: other-%s\r\n\r\n"
