@@ -521,6 +521,11 @@ err_t audit_broker_configure(struct audit_broker *b, json_t *declared,
 	size_t i, fallbacks = 0;
 	err_t rc = list ? ERR_OK : ERR_NOMEM;
 
+	if (json_array_size(declared) > AUDIT_MAX_DEVICES) {
+		buf_printf(msg, "more than %d audit devices",
+		           AUDIT_MAX_DEVICES);
+		rc = ERR_INVALID;
+	}
 	json_array_foreach(declared, i, entry)
 	{
 		if (rc == ERR_OK)
