@@ -22,6 +22,12 @@
  * Locking: the broker has its own reader/writer lock over its device list,
  * so that logging (many threads) and enable/disable (sys/audit) need not
  * take the core's write lock. Each device serialises its own writes.
+ *
+ * Life cycle: the core makes one broker (at start, or at the first
+ * unseal) and keeps it while sealed, so that the devices declared in the
+ * configuration file and the API switch outlive a seal. audit_broker_load
+ * opens the devices at unseal, audit_broker_unload closes them and wipes
+ * their salts at seal.
  */
 #ifndef COFFER_AUDIT_AUDIT_H
 #define COFFER_AUDIT_AUDIT_H
@@ -44,6 +50,8 @@
 #define AUDIT_HMAC_TAG    "hmac-sha256:"
 
 struct audit_device;
+struct audit_filter;
+struct audit_hmac_state;
 struct core;
 
 /* The operations of one device type. */
@@ -59,9 +67,19 @@ struct audit_device_ops {
 	err_t (*open)(struct audit_device *d, struct buf *msg);
 
 	/*
-	 * Records one line (a JSON object, no newline). Returns ERR_OK only
-	 * when the record is written to the destination or to a durable
-	 * local spool. Called with the device's own lock held.
+	 * Checks d->options as open would, without touching the
+	 * destination (no file created, no socket connected), for devices
+	 * declared in the configuration file, which are checked at start
+	 * and opened at unseal. ERR_INVALID with the reason in msg.
+	 */
+	err_t (*check)(struct audit_device *d, struct buf *msg);
+
+	/*
+	 * Records one line: line[0..len) is a JSON object without newline,
+	 * and line[len] is a '\n', so that a device that writes lines need
+	 * not copy. Returns ERR_OK only when the record is written to the
+	 * destination or to a durable local spool. Called with the device's
+	 * own lock held.
 	 */
 	err_t (*write)(struct audit_device *d, const char *line, size_t len);
 
@@ -90,9 +108,17 @@ struct audit_device {
 	/* From options, read once at open. */
 	bool log_raw;
 	bool hmac_accessor;
-	json_t *filter_mounts;     /* array of mount path prefixes or NULL */
-	json_t *filter_operations; /* array of op names or NULL */
-	json_t *filter_namespaces; /* array of namespace paths or NULL */
+	json_t *filter_mounts;       /* array of mount path prefixes or NULL */
+	json_t *filter_operations;   /* array of op names or NULL */
+	json_t *filter_namespaces;   /* array of namespace paths or NULL */
+	struct audit_filter *filter; /* the "filter" expression or NULL */
+	bool fallback; /* takes what every other device filtered out */
+
+	/* Declared in the configuration file: not changed by the API. */
+	bool from_config;
+
+	/* The keyed HMAC context and memo of format.c; NULL: one-shot. */
+	struct audit_hmac_state *hmac;
 
 	const struct audit_device_ops *ops;
 	pthread_mutex_t lock; /* serialises writes */
@@ -121,12 +147,32 @@ struct audit_input {
 /* ---- format.c ---- */
 
 /*
- * Builds the record of in ("request" when in->resp is NULL, "response"
- * otherwise) as device d must see it: HMAC'd with d's salt unless
- * d->log_raw. Returns a new reference, or NULL when memory ran out.
+ * Appends the record of in ("request" when in->resp is NULL, "response"
+ * otherwise) as device d must see it, HMAC'd with d's salt unless
+ * d->log_raw, to out: one line of compact ASCII JSON and its '\n'.
+ * On failure (ERR_NOMEM, ERR_TOO_LARGE past out's cap, ERR_CRYPTO) out
+ * is left as it was.
+ */
+err_t audit_format_write(const struct audit_device *d,
+                         const struct audit_input *in, struct buf *out);
+
+/*
+ * The record of audit_format_write as a JSON value (for tests and tools):
+ * a new reference, or NULL on failure.
  */
 json_t *audit_format(const struct audit_device *d,
                      const struct audit_input *in);
+
+/*
+ * Keys an HMAC context with d->salt, once, for audit_format_write (which
+ * falls back to one-shot HMACs for a device without one). Call after the
+ * salt is set. ERR_NOMEM or ERR_CRYPTO on failure.
+ */
+err_t audit_format_prepare(struct audit_device *d);
+
+/* Frees what audit_format_prepare made and wipes the memo of token
+ * HMACs; a device without it is fine. */
+void audit_format_unprepare(struct audit_device *d);
 
 /*
  * Writes "hmac-sha256:<hex>" of value under salt into out (appended).
@@ -147,25 +193,59 @@ char *audit_format_line(json_t *record);
 struct audit_broker;
 
 /*
- * Creates the broker over the encrypted storage enc (not owned) and opens
- * every device stored at "core/audit". A stored device that fails to open
- * stays in the table and fails its writes (so audit stays fail-closed);
- * it is retried on every write. Called at unseal.
+ * Creates a broker that allows changes through the API and has no
+ * declared device. With enc (the encrypted storage, not owned) it is
+ * loaded at once (audit_broker_load); with NULL it starts unloaded.
  */
 err_t audit_broker_new(struct storage *enc, struct audit_broker **out);
 
-/* Closes every device and wipes the salts; b may be NULL. */
+/* Unloads and frees; b may be NULL. */
 void audit_broker_free(struct audit_broker *b);
+
+/*
+ * Sets the devices the configuration file declares: declared is an array
+ * (borrowed; NULL for none) of {"type", "path", "description", "local",
+ * "options": {string map}}. Each is checked as an enable would check it,
+ * without opening it; a bad one (unknown type or option, a bad filter,
+ * a path declared twice, two fallbacks) is ERR_INVALID with the reason
+ * in msg, and nothing changes. api_allowed false makes sys/audit refuse
+ * to enable or disable any device. Takes effect at the next
+ * audit_broker_load; called at start, before the first unseal.
+ */
+err_t audit_broker_configure(struct audit_broker *b, json_t *declared,
+                             bool api_allowed, struct buf *msg);
+
+/*
+ * At unseal: reads the device table stored at "core/audit" behind the
+ * barrier (enc, not owned, kept until unload), makes it agree with the
+ * declared devices, stores it if that changed it, and opens every device.
+ * A declared device keeps the salt it had at its path (also one the API
+ * had enabled there, which it takes over); a device declared before and
+ * not any more is removed. A device that fails to open stays in the table
+ * and fails its writes (so audit stays fail-closed); it is retried on
+ * every write. A storage error or a corrupt table: the error, and b is
+ * left unloaded.
+ */
+err_t audit_broker_load(struct audit_broker *b, struct storage *enc);
+
+/* At seal: closes every device and wipes the salts and the memo of token
+ * HMACs. The configuration stays. b may be NULL. */
+void audit_broker_unload(struct audit_broker *b);
 
 /*
  * Enables a device at path (with or without the trailing slash) from the
  * body of PUT sys/audit/<path>: type, description, options, local. Bad
- * input: ERR_INVALID with the reason in resp.
+ * input, a path in use, a second fallback, or an API that may not change
+ * devices: ERR_INVALID with the reason in resp.
  */
 err_t audit_broker_enable(struct audit_broker *b, const char *path,
                           json_t *params, struct response *resp);
 
-/* Disables the device at path. Unknown path: ERR_INVALID in resp. */
+/*
+ * Disables the device at path; an unknown path is not an error (Vault
+ * answers 204). A declared device, or an API that may not change
+ * devices: ERR_INVALID with the reason in resp.
+ */
 err_t audit_broker_disable(struct audit_broker *b, const char *path,
                            struct response *resp);
 
@@ -180,10 +260,11 @@ err_t audit_broker_hash(struct audit_broker *b, const char *path,
                         const char *input, size_t len, struct buf *out);
 
 /*
- * Hands the record of in to every device whose filters take it. Returns
- * ERR_OK when no device is enabled, when the filters of every device
- * leave the record out, or when at least one device recorded it; ERR_IO
- * when devices should have recorded it and none could.
+ * Hands the record of in to every device whose filters take it, or, when
+ * none does, to the fallback device if there is one. Returns ERR_OK when
+ * no device is enabled, when every device's filters leave the record out
+ * and there is no fallback (as in Vault), or when at least one device
+ * recorded it; ERR_IO when devices should have recorded it and none could.
  */
 err_t audit_broker_log(struct audit_broker *b, const struct audit_input *in);
 
@@ -236,6 +317,26 @@ void core_audit_refused(struct core *c, const struct request *req,
 
 /* Reopens the audit files of c (SIGHUP); takes the core's read lock. */
 void core_audit_reopen(struct core *c);
+
+/*
+ * Hands the audit settings of the configuration file to c: see
+ * audit_broker_configure. Called at start, before the first unseal; a bad
+ * device is ERR_INVALID with the reason in msg.
+ */
+err_t core_audit_configure(struct core *c, json_t *declared, bool api_allowed,
+                           struct buf *msg);
+
+/*
+ * Records a request the listener refused before handing it to the core
+ * (a body that is not JSON or is too large, a bad header) whose path it
+ * had parsed: its request record and its response record, with the error
+ * in resp. req->data is not recorded (it was never parsed), the token
+ * is, as an HMAC. Nothing is recorded while sealed: the devices and their
+ * salts are behind the barrier. Takes the core's read lock; req and resp
+ * are not changed.
+ */
+void core_audit_listener_refused(struct core *c, const struct request *req,
+                                 const struct response *resp);
 
 /*
  * The rules a file an audit device writes must follow (see file.c): an

@@ -178,6 +178,24 @@ static err_t file_open_fd(struct file_state *st, struct buf *msg)
 	return ERR_OK;
 }
 
+static err_t file_check(struct audit_device *d, struct buf *msg)
+{
+	const char *path = NULL;
+	mode_t mode;
+	err_t rc;
+
+	if (param_str(d->options, "file_path", &path) != ERR_OK &&
+	    param_str(d->options, "path", &path) != ERR_OK) {
+		buf_append_str(msg, "file_path is required");
+		return ERR_INVALID;
+	}
+	rc = parse_mode(d->options, &mode, msg);
+	if (rc == ERR_OK && strcmp(path, "stdout") != 0 &&
+	    strcmp(path, "discard") != 0)
+		rc = audit_file_check_path(path, msg);
+	return rc;
+}
+
 static err_t file_open(struct audit_device *d, struct buf *msg)
 {
 	struct file_state *st = d->state;
@@ -216,16 +234,11 @@ static err_t file_open(struct audit_device *d, struct buf *msg)
 	return rc;
 }
 
-/* Writes all of p, or cuts the file back to where it was. */
-static err_t write_line(int fd, const char *p, size_t n)
+/* Writes all of p, or cuts the file back to start, its size before. */
+static err_t write_line(int fd, off_t start, const char *p, size_t n)
 {
-	struct stat sb;
-	off_t start;
 	ssize_t w;
 
-	if (fstat(fd, &sb) != 0)
-		return ERR_IO;
-	start = sb.st_size;
 	while (n > 0) {
 		w = write(fd, p, n);
 		if (w < 0 && errno == EINTR)
@@ -249,39 +262,57 @@ static void file_close_fd(struct file_state *st)
 	st->fd = -1;
 }
 
-static err_t file_write(struct audit_device *d, const char *line, size_t len)
+/*
+ * The open file, checked: a file deleted under us (no link left) would
+ * swallow records, so it is opened anew. Sets *size to where a record
+ * starts, for write_line to cut back to. One fstat per record.
+ */
+static err_t file_ready(struct audit_device *d, off_t *size, struct buf *msg)
 {
 	struct file_state *st = d->state;
-	struct buf rec = BUF_INIT, msg = BUF_INIT;
 	struct stat sb;
 	err_t rc;
 
+	if (st->fd >= 0 && (fstat(st->fd, &sb) != 0 || sb.st_nlink == 0))
+		file_close_fd(st);
+	if (st->fd >= 0) {
+		*size = sb.st_size;
+		return ERR_OK;
+	}
+	rc = file_open(d, msg);
+	if (rc == ERR_OK && fstat(st->fd, &sb) != 0)
+		rc = ERR_IO;
+	if (rc == ERR_OK)
+		*size = sb.st_size;
+	return rc;
+}
+
+static err_t file_write(struct audit_device *d, const char *line, size_t len)
+{
+	struct file_state *st = d->state;
+	struct buf msg = BUF_INIT;
+	struct stat sb;
+	off_t size = 0;
+	err_t rc;
+
+	/* line[len] is the record's '\n' (see audit.h): one write for both. */
 	if (st->discard)
 		return ERR_OK;
-	rc = buf_append(&rec, line, len);
-	if (rc == ERR_OK)
-		rc = buf_append_byte(&rec, '\n');
-	if (rc != ERR_OK)
-		goto out;
-	if (st->to_stdout) {
-		rc = write_line(STDOUT_FILENO, (const char *)rec.data, rec.len);
-		goto out;
-	}
+	if (st->to_stdout)
+		return fstat(STDOUT_FILENO, &sb) == 0
+		           ? write_line(STDOUT_FILENO, sb.st_size, line,
+		                        len + 1)
+		           : ERR_IO;
 
-	/* A file deleted under us would swallow records: open it anew. */
-	if (st->fd >= 0 && fstat(st->fd, &sb) == 0 && sb.st_nlink == 0)
-		file_close_fd(st);
-	rc = st->fd >= 0 ? ERR_OK : file_open(d, &msg);
+	rc = file_ready(d, &size, &msg);
 	if (rc == ERR_OK)
-		rc = write_line(st->fd, (const char *)rec.data, rec.len);
+		rc = write_line(st->fd, size, line, len + 1);
 	if (rc != ERR_OK) {
 		/* Next time, start from a fresh descriptor. */
 		file_close_fd(st);
 		if (msg.len > 0)
 			log_error("audit", "%s", buf_str(&msg));
 	}
-out:
-	buf_release(&rec);
 	buf_release(&msg);
 	return rc;
 }
@@ -315,6 +346,7 @@ static void file_close(struct audit_device *d)
 const struct audit_device_ops audit_file_ops = {
     .type = "file",
     .open = file_open,
+    .check = file_check,
     .write = file_write,
     .reopen = file_reopen,
     .close = file_close,

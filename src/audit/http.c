@@ -514,6 +514,21 @@ static void *delivery_thread(void *arg)
 
 /* ---- the device ---- */
 
+static err_t http_check(struct audit_device *d, struct buf *msg)
+{
+	struct http_state *st = calloc(1, sizeof(*st));
+	err_t rc;
+
+	if (st == NULL)
+		return ERR_NOMEM;
+	st->spool_fd = st->offset_fd = -1;
+	pthread_mutex_init(&st->mu, NULL);
+	pthread_cond_init(&st->cond, NULL);
+	rc = http_read_options(d->options, st, msg);
+	state_free(st);
+	return rc;
+}
+
 static err_t http_open(struct audit_device *d, struct buf *msg)
 {
 	struct http_state *st;
@@ -548,34 +563,29 @@ static err_t http_open(struct audit_device *d, struct buf *msg)
 static err_t http_write(struct audit_device *d, const char *line, size_t len)
 {
 	struct http_state *st = d->state;
-	struct buf rec = BUF_INIT;
+	/* line[len] is the record's '\n' (see audit.h): the spool's line. */
+	size_t n = len + 1;
 	ssize_t w;
 	err_t rc = ERR_IO;
 
-	if (buf_append(&rec, line, len) != ERR_OK ||
-	    buf_append_byte(&rec, '\n') != ERR_OK) {
-		buf_release(&rec);
-		return ERR_NOMEM;
-	}
 	pthread_mutex_lock(&st->mu);
-	if (st->size + (int64_t)rec.len > st->max_bytes) {
+	if (st->size + (int64_t)n > st->max_bytes) {
 		log_error("audit", "spool of %s is full", d->path);
 		goto out;
 	}
-	w = write(st->spool_fd, rec.data, rec.len);
-	if (w != (ssize_t)rec.len || fdatasync(st->spool_fd) != 0) {
+	w = write(st->spool_fd, line, n);
+	if (w != (ssize_t)n || fdatasync(st->spool_fd) != 0) {
 		/* Not durable: take it back, so it is neither sent nor kept. */
 		if (w > 0 && ftruncate(st->spool_fd, st->size) != 0)
 			log_error("audit", "cannot cut back the spool of %s",
 			          d->path);
 		goto out;
 	}
-	st->size += (int64_t)rec.len;
+	st->size += (int64_t)n;
 	pthread_cond_signal(&st->cond);
 	rc = ERR_OK;
 out:
 	pthread_mutex_unlock(&st->mu);
-	buf_release(&rec);
 	return rc;
 }
 
@@ -602,6 +612,7 @@ static void http_close(struct audit_device *d)
 const struct audit_device_ops audit_http_ops = {
     .type = "http",
     .open = http_open,
+    .check = http_check,
     .write = http_write,
     .close = http_close,
     .option_keys = http_options,

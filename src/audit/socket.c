@@ -123,6 +123,17 @@ static err_t socket_open(struct audit_device *d, struct buf *msg)
 	                         msg);
 }
 
+static err_t socket_check(struct audit_device *d, struct buf *msg)
+{
+	struct socket_state st;
+	err_t rc;
+
+	memset(&st, 0, sizeof(st));
+	rc = socket_read_options(d, &st, msg);
+	free(st.address);
+	return rc;
+}
+
 /* The bytes of one record as the framing wants them. */
 static err_t socket_frame(const struct socket_state *st, const char *line,
                           size_t len, struct buf *out)
@@ -185,6 +196,7 @@ const struct audit_device_ops audit_socket_ops = {
     .type = "socket",
     .open = socket_open,
     .write = socket_write,
+    .check = socket_check,
     .close = socket_close,
     .option_keys = socket_options,
 };

@@ -92,6 +92,17 @@ static err_t syslog_open(struct audit_device *d, struct buf *msg)
 	                         &st->fd, msg);
 }
 
+static err_t syslog_check(struct audit_device *d, struct buf *msg)
+{
+	struct syslog_state st;
+	err_t rc;
+
+	memset(&st, 0, sizeof(st));
+	rc = syslog_read_options(d, &st, msg);
+	free(st.socket_path);
+	return rc;
+}
+
 static err_t syslog_message(const struct syslog_state *st, const char *line,
                             size_t len, struct buf *out)
 {
@@ -140,6 +151,7 @@ const struct audit_device_ops audit_syslog_ops = {
     .type = "syslog",
     .open = syslog_open,
     .write = syslog_write,
+    .check = syslog_check,
     .close = syslog_close,
     .option_keys = syslog_options,
 };

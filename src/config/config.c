@@ -377,13 +377,135 @@ out:
 	return rc;
 }
 
+/* ---- audit devices ------------------------------------------------------
+ *
+ * audit "<type>" "<path>" { description = "", local = false,
+ *                           options = { key = "value" } }
+ * the shape OpenBao gives declarative audit devices (HashiCorp Vault has
+ * none). The options are checked by the audit broker at start, where the
+ * device types are known; here only the shape is.
+ */
+
+static const char *const audit_keys[] = {"description", "local", "options"};
+
+/* The options block: scalars only, each turned into a string. */
+static err_t audit_options(struct cfg_ctx *c, const struct hcl_node *m,
+                           json_t *out)
+{
+	const struct hcl_node *o;
+	json_t *v;
+
+	if (m->type != HCL_OBJECT)
+		return bad_value(c, m, "must be a block of options");
+	for (o = m->child; o != NULL; o = o->next) {
+		if (o->type == HCL_OBJECT || o->type == HCL_LIST)
+			return bad_value(c, o,
+			                 "must be a string, number or bool");
+		if (json_object_get(out, o->key) != NULL)
+			return cfg_fail(c, o->line, "duplicate key \"%.40s\"",
+			                o->key);
+		v = scalar_text(o);
+		if (v == NULL || json_object_set_new(out, o->key, v) != 0)
+			return ERR_NOMEM;
+	}
+	return ERR_OK;
+}
+
+static err_t audit_key(struct cfg_ctx *c, const struct hcl_node *m, size_t k,
+                       json_t *dev)
+{
+	bool local = false;
+	err_t rc;
+
+	switch (k) {
+	case 0:
+		if (m->type != HCL_STRING)
+			return bad_value(c, m, "must be a string");
+		if (json_object_set_new(dev, "description",
+		                        json_string(m->str)) != 0)
+			return ERR_NOMEM;
+		return ERR_OK;
+	case 1:
+		rc = get_bool(c, m, &local);
+		if (rc == ERR_OK &&
+		    json_object_set_new(dev, "local", json_boolean(local)) != 0)
+			rc = ERR_NOMEM;
+		return rc;
+	default:
+		return audit_options(c, m, json_object_get(dev, "options"));
+	}
+}
+
+/* One audit block into a device entry appended to out. */
+static err_t parse_audit(struct cfg_ctx *c, const struct hcl_block *blk,
+                         json_t *out)
+{
+	const size_t n_keys = sizeof(audit_keys) / sizeof(audit_keys[0]);
+	const struct hcl_node *m;
+	unsigned seen = 0;
+	size_t k = 0;
+	json_t *dev;
+	err_t rc = ERR_OK;
+
+	dev = json_pack("{s:s, s:s, s:s, s:b, s:{}}", "type", blk->labels[0],
+	                "path", blk->labels[1], "description", "", "local", 0,
+	                "options");
+	if (dev == NULL || json_array_append_new(out, dev) != 0)
+		return ERR_NOMEM;
+	if (blk->labels[0][0] == 0 || blk->labels[1][0] == 0)
+		return cfg_fail(c, blk->line,
+		                "an audit block needs a type and a path "
+		                "label: audit \"file\" \"trail\" { ... }");
+	for (m = blk->body->child; rc == ERR_OK && m != NULL; m = m->next) {
+		rc = key_index(c, m, audit_keys, n_keys, &seen, &k);
+		if (rc == ERR_OK)
+			rc = audit_key(c, m, k, dev);
+	}
+	return rc;
+}
+
+static err_t parse_audits(struct cfg_ctx *c, const struct hcl_node *root,
+                          struct server_config *out)
+{
+	const struct hcl_node *m;
+	struct hcl_block *blocks = NULL;
+	struct hcl_error e;
+	size_t n = 0, i;
+	err_t rc;
+
+	/* audit "file" { options = {...} } would read "options" as the path. */
+	for (m = root->child; m != NULL; m = m->next)
+		if (strcmp(m->key, "audit") == 0 && m->n_labels == 1)
+			return cfg_fail(
+			    c, m->line,
+			    "an audit block needs a type and a path "
+			    "label: audit \"file\" \"trail\" { ... }");
+	rc = hcl_blocks(root, "audit", 2, &blocks, &n, &e);
+	if (rc != ERR_OK)
+		return from_hcl_error(c, rc, &e);
+	if (n > 0 && (out->audit_devices = json_array()) == NULL)
+		rc = ERR_NOMEM;
+	for (i = 0; rc == ERR_OK && i < n; i++)
+		rc = parse_audit(c, &blocks[i], out->audit_devices);
+	free(blocks);
+	return rc;
+}
+
 /* ---- top level ------------------------------------------------------------
  */
 
 static const char *const top_keys[] = {
-    "storage",          "listener",          "api_addr",
-    "disable_mlock",    "log_level",         "default_lease_ttl",
-    "max_lease_ttl",    "max_request_size",  "disable_clustering",
+    "storage",
+    "listener",
+    "api_addr",
+    "disable_mlock",
+    "log_level",
+    "default_lease_ttl",
+    "max_lease_ttl",
+    "max_request_size",
+    "disable_clustering",
+    "audit",
+    "unsafe_allow_api_audit_creation",
 };
 
 enum top_key {
@@ -396,6 +518,8 @@ enum top_key {
 	TK_MAX_TTL,
 	TK_SIZE,
 	TK_CLUSTERING,
+	TK_AUDIT,
+	TK_AUDIT_API,
 };
 
 /* The settings read from plain top-level keys, before cross-checks. */
@@ -409,12 +533,19 @@ static err_t top_key(struct cfg_ctx *c, const struct hcl_node *m,
                      struct top_values *tv)
 {
 	enum log_level level;
+	bool allowed = true;
+	err_t rc;
 
 	switch (k) {
 	case TK_STORAGE:
 	case TK_LISTENER:
+	case TK_AUDIT:
 		/* Blocks, read by hcl_blocks; they may repeat. */
 		return ERR_OK;
+	case TK_AUDIT_API:
+		rc = get_bool(c, m, &allowed);
+		out->audit_api_disabled = !allowed;
+		return rc;
 	case TK_API_ADDR:
 		return get_string(c, m, &out->api_addr);
 	case TK_MLOCK:
@@ -459,7 +590,8 @@ static err_t parse_top(struct cfg_ctx *c, const struct hcl_node *root,
 		if (rc != ERR_OK)
 			return rc;
 		/* Blocks repeat; their count is checked by their parsers. */
-		seen &= ~((1u << TK_STORAGE) | (1u << TK_LISTENER));
+		seen &= ~((1u << TK_STORAGE) | (1u << TK_LISTENER) |
+		          (1u << TK_AUDIT));
 	}
 	if (out->default_lease_ttl > out->max_lease_ttl)
 		return cfg_fail(c, tv.ttl_line,
@@ -471,6 +603,8 @@ static err_t parse_top(struct cfg_ctx *c, const struct hcl_node *root,
 	rc = parse_storage(c, root, out);
 	if (rc == ERR_OK)
 		rc = parse_listeners(c, root, tv.max_request_size, out);
+	if (rc == ERR_OK)
+		rc = parse_audits(c, root, out);
 	return rc;
 }
 
@@ -592,5 +726,6 @@ void config_release(struct server_config *cfg)
 	json_decref(cfg->storage_config);
 	free(cfg->api_addr);
 	free(cfg->log_level);
+	json_decref(cfg->audit_devices);
 	memset(cfg, 0, sizeof(*cfg));
 }

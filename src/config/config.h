@@ -13,6 +13,13 @@
  *   max_lease_ttl = "768h"
  *   max_request_size = 33554432
  *   disable_clustering = false
+ *   audit "file" "trail" {           an audit device, enabled at unseal
+ *     description = "main trail"     (see audit/broker.c); repeatable
+ *     options = { file_path = "/var/log/coffer/audit.log" }
+ *   }
+ *   unsafe_allow_api_audit_creation = false   sys/audit may not enable or
+ *                                  disable devices (default true, as in
+ *                                  Vault)
  *
  * Unknown keys and bad values are rejected with the file, the line and the
  * reason.
@@ -59,6 +66,12 @@ struct server_config {
 	char *log_level;           /* NULL: info */
 	int64_t default_lease_ttl; /* seconds */
 	int64_t max_lease_ttl;     /* seconds */
+	/*
+	 * The audit blocks: an array of {"type", "path", "description",
+	 * "local", "options": {string map}}, in file order; NULL when none.
+	 */
+	json_t *audit_devices;
+	bool audit_api_disabled; /* unsafe_allow_api_audit_creation = false */
 };
 
 /*

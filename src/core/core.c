@@ -77,6 +77,7 @@ void core_free(struct core *c)
 	c->ha = NULL;
 	if (c->unsealed || c->standby)
 		core_seal_locked(c);
+	audit_broker_free(c->audit);
 	seal_free(c->seal);
 	barrier_free(c->barrier);
 	storage_free(c->phys);
@@ -105,9 +106,14 @@ err_t core_load_state(struct core *c)
 	/* Leases last: expiry needs the token store and the mounts. */
 	if (rc == ERR_OK)
 		rc = lease_core_start(c);
-	/* Audit (issue 6): devices load with the mounts, behind the barrier. */
+	/*
+	 * Audit (issue 6): devices load with the mounts, behind the barrier.
+	 * The broker itself stays across seals (core_audit_configure).
+	 */
+	if (rc == ERR_OK && c->audit == NULL)
+		rc = audit_broker_new(NULL, &c->audit);
 	if (rc == ERR_OK)
-		rc = audit_broker_new(c->enc, &c->audit);
+		rc = audit_broker_load(c->audit, c->enc);
 	if (rc != ERR_OK) {
 		log_error("core", "loading the server state failed: %s",
 		          err_str(rc));
@@ -123,8 +129,7 @@ void core_unload_state(struct core *c)
 	/* Expiry first: it calls into the token store and the mounts. */
 	lease_core_stop(c);
 	/* Audit (issue 6): close the devices and wipe their salts. */
-	audit_broker_free(c->audit);
-	c->audit = NULL;
+	audit_broker_unload(c->audit);
 	mounts_unload(c);
 	namespaces_unload(c);
 	token_store_free(c->tokens);
@@ -286,8 +291,11 @@ static void core_dispatch(struct core *c, struct request *req,
 		response_error(resp, ERR_SEALED, "Vault is sealed");
 		return;
 	}
-	if (namespaces_resolve(c, req, resp) != ERR_OK)
+	if (namespaces_resolve(c, req, resp) != ERR_OK) {
+		/* Audited like every refusal (issue 6). */
+		core_audit_refused(c, req, resp);
 		return;
+	}
 	m = mounts_route(c, req->ns, req->path);
 	be = m ? m->backend : NULL;
 	mlen = m ? strlen(m->path) : 0;

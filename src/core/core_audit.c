@@ -38,7 +38,8 @@ static err_t audit_record(struct core *c, const struct request *req,
 	in.req = req;
 	in.resp = resp;
 	in.auth = req->auth;
-	in.ns_id = ns ? ns->id : "root";
+	/* An unknown namespace (a refused request) has no id. */
+	in.ns_id = req->ns[0] == 0 ? "root" : ns != NULL ? ns->id : "";
 	in.mount_type = m ? m->type : "";
 	in.mount_accessor = m ? m->accessor : "";
 	in.mount_point = m ? m->path : "";
@@ -87,5 +88,37 @@ void core_audit_reopen(struct core *c)
 {
 	pthread_rwlock_rdlock(&c->lock);
 	audit_broker_reopen(c->audit);
+	pthread_rwlock_unlock(&c->lock);
+}
+
+err_t core_audit_configure(struct core *c, json_t *declared, bool api_allowed,
+                           struct buf *msg)
+{
+	err_t rc = ERR_OK;
+
+	/* The broker outlives seals from now on: it holds the settings. */
+	pthread_rwlock_wrlock(&c->lock);
+	if (c->audit == NULL)
+		rc = audit_broker_new(NULL, &c->audit);
+	if (rc == ERR_OK)
+		rc = audit_broker_configure(c->audit, declared, api_allowed,
+		                            msg);
+	pthread_rwlock_unlock(&c->lock);
+	return rc;
+}
+
+void core_audit_listener_refused(struct core *c, const struct request *req,
+                                 const struct response *resp)
+{
+	pthread_rwlock_rdlock(&c->lock);
+	/*
+	 * Sealed: no device is open and no salt is known, so nothing can be
+	 * recorded; the request was answered with an error and reached
+	 * nothing behind the barrier. A standby has no devices either.
+	 */
+	if (c->unsealed && audit_broker_count(c->audit) > 0) {
+		audit_record(c, req, NULL);
+		audit_record(c, req, resp);
+	}
 	pthread_rwlock_unlock(&c->lock);
 }

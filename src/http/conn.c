@@ -296,6 +296,23 @@ static enum step conn_reject(struct conn *c, int status, const char *msg)
 }
 
 /*
+ * conn_reject for a request whose head was parsed: the refusal is handed
+ * to the refused hook first (the audit trail, issue 6).
+ */
+static enum step conn_refuse(struct conn *c, int status, const char *msg)
+{
+	struct http_call call;
+
+	if (c->w->refused_fn != NULL) {
+		http_call_init(&call);
+		if (http_call_refused(&call, &c->head, c->peer, status, msg))
+			c->w->refused_fn(c->w->ctx, &call.req, &call.resp);
+		http_call_release(&call);
+	}
+	return conn_reject(c, status, msg);
+}
+
+/*
  * Moves up to max bytes from the socket's buffer into b. The chains
  * libevent read them into are wiped when freed (base/wipe_alloc.h);
  * OpenSSL's own record buffers, for TLS listeners, are not ours to wipe.
@@ -700,6 +717,9 @@ static enum step conn_finish(struct conn *c, const uint8_t *body, size_t len,
 	http_call_init(&call);
 	if (conn_build(c, &call, body, len) == ERR_OK)
 		c->w->fn(c->w->ctx, &call.req, &call.resp);
+	else if (c->w->refused_fn != NULL && call.req.path != NULL)
+		/* Refused here, with a path: the audit trail gets it. */
+		c->w->refused_fn(c->w->ctx, &call.req, &call.resp);
 	if (conn_forward(c, &call, body, len, keep)) {
 		http_call_release(&call);
 		conn_consume(c, used);
@@ -738,14 +758,14 @@ static enum step conn_body_start(struct conn *c)
 
 	/* Refuse an oversized body before reading a byte of it. */
 	if (h->has_length && h->content_length > c->l->max_body)
-		return conn_reject(c, 413, "request body too large");
+		return conn_refuse(c, 413, "request body too large");
 	if (extra >= h->content_length)
 		return conn_finish(c, c->in.data + h->len,
 		                   (size_t)h->content_length,
 		                   h->len + (size_t)h->content_length);
 
 	if (buf_append(&c->body, c->in.data + h->len, extra) != ERR_OK)
-		return conn_reject(c, 503, "out of memory");
+		return conn_refuse(c, 503, "out of memory");
 	c->state = ST_BODY;
 	conn_continue(c);
 	return STEP_AGAIN;
@@ -807,7 +827,7 @@ static enum step conn_step_chunked(struct conn *c)
 	}
 
 	if (rc == HTTP_PARSE_BAD)
-		return conn_reject(c, c->chunk.status, c->chunk.error);
+		return conn_refuse(c, c->chunk.status, c->chunk.error);
 	if (rc == HTTP_PARSE_MORE)
 		return STEP_AGAIN;
 	return conn_finish(c, c->body.data, c->body.len, c->chunk_off);

@@ -56,6 +56,7 @@ struct http_worker {
 	struct http_listener *listeners;
 	const struct http_timeouts *timeouts;
 	http_handler_fn fn;
+	http_handler_fn refused_fn; /* see http_server_set_refused_fn */
 	void *ctx;
 	size_t n_conns;
 	struct conn *conns;   /* all open connections, for shutdown */

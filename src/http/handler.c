@@ -322,7 +322,17 @@ static err_t read_target(struct http_call *c, const struct http_head *h,
 	if (method_op(h, &c->req.op) != ERR_OK)
 		return response_error(&c->resp, ERR_UNSUPPORTED,
 		                      "unsupported operation");
+	if (c->req.op == OP_READ && t->list)
+		c->req.op = OP_LIST;
+	if (c->req.op == OP_LIST)
+		return list_path(c, t);
+	return ERR_OK;
+}
 
+/* What a known operation on a parsed path may still be refused for. */
+static err_t target_allowed(struct http_call *c, const struct http_head *h,
+                            const struct http_target *t)
+{
 	/*
 	 * Help output is not implemented, and running the operation in its
 	 * place would surprise the caller (a help POST would write).
@@ -330,15 +340,11 @@ static err_t read_target(struct http_call *c, const struct http_head *h,
 	if (t->help)
 		return response_error(&c->resp, ERR_INVALID,
 		                      "help is not supported");
-	if (c->req.op == OP_READ && t->list)
-		c->req.op = OP_LIST;
 	if (c->req.op == OP_PATCH &&
 	    !media_type_is(h, "application/merge-patch+json"))
 		return response_error(&c->resp, ERR_MEDIA_TYPE,
 		                      "PATCH needs Content-Type "
 		                      "application/merge-patch+json");
-	if (c->req.op == OP_LIST)
-		return list_path(c, t);
 	return ERR_OK;
 }
 
@@ -359,6 +365,12 @@ err_t http_call_build(struct http_call *c, const struct http_head *h,
 	}
 
 	rc = read_target(c, h, &t);
+	if (rc != ERR_OK)
+		goto out;
+	/* From here on a refusal names its path (for the audit trail). */
+	c->req.path = t.path;
+	t.path = NULL;
+	rc = target_allowed(c, h, &t);
 	if (rc != ERR_OK)
 		goto out;
 	if (body_len > max_body) {
@@ -384,12 +396,55 @@ err_t http_call_build(struct http_call *c, const struct http_head *h,
 	                    : body_len);
 	if (rc == ERR_OK && with_query)
 		rc = merge_query(c, t.query);
-	if (rc != ERR_OK)
-		goto out;
-
-	c->req.path = t.path;
-	t.path = NULL;
 out:
 	http_target_release(&t);
 	return rc;
+}
+
+/* The error code of a status the listener answers by itself. */
+static err_t status_code(int status)
+{
+	switch (status) {
+	case 404:
+		return ERR_NOT_FOUND;
+	case 405:
+		return ERR_UNSUPPORTED;
+	case 413:
+		return ERR_TOO_LARGE;
+	case 415:
+		return ERR_MEDIA_TYPE;
+	case 503:
+		return ERR_UNAVAILABLE;
+	default:
+		return status >= 400 && status < 500 ? ERR_INVALID
+		                                     : ERR_INTERNAL;
+	}
+}
+
+bool http_call_refused(struct http_call *c, const struct http_head *h,
+                       const char *remote_addr, int status, const char *msg)
+{
+	struct http_target t;
+	bool named;
+
+	http_target_init(&t);
+	c->req.remote_addr = remote_addr;
+	named =
+	    uuid_new(c->req.id) == ERR_OK && read_target(c, h, &t) == ERR_OK;
+	if (named) {
+		c->req.path = t.path;
+		t.path = NULL;
+		/* As much as can be read; a failure leaves its part out. */
+		if (read_token(c, h) == ERR_OK &&
+		    read_headers(c, h) == ERR_OK &&
+		    read_namespace(c, h) == ERR_OK)
+			read_wrap_ttl(c, h);
+	}
+	http_target_release(&t);
+
+	/* What read_* may have said is replaced by the real refusal. */
+	response_release(&c->resp);
+	response_init(&c->resp);
+	response_error(&c->resp, status_code(status), "%s", msg);
+	return named;
 }

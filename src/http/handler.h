@@ -43,4 +43,14 @@ err_t http_call_build(struct http_call *c, const struct http_head *h,
                       const uint8_t *body, size_t body_len, size_t max_body,
                       const char *remote_addr);
 
+/*
+ * For a request the listener refuses with status and msg before reading
+ * its body (413 from Content-Length, a bad chunk): fills c (initialised)
+ * from the head as far as it can (id, operation, path, token, headers,
+ * namespace; never data), and c->resp with the refusal. Returns whether
+ * the path could be parsed: only then is the request worth recording.
+ */
+bool http_call_refused(struct http_call *c, const struct http_head *h,
+                       const char *remote_addr, int status, const char *msg);
+
 #endif

@@ -557,6 +557,14 @@ int http_server_port(struct http_server *s, size_t i)
 	return s->listeners[i].port;
 }
 
+void http_server_set_refused_fn(struct http_server *s, http_handler_fn fn)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_workers; i++)
+		s->workers[i].hw.refused_fn = fn;
+}
+
 void http_server_set_timeouts(struct http_server *s, int head_ms, int idle_ms)
 {
 	if (head_ms > 0)

@@ -70,6 +70,17 @@ void http_server_free(struct http_server *s);
 int http_server_port(struct http_server *s, size_t i);
 
 /*
+ * Sets fn to be called, with the handler's ctx, for every request the
+ * listener answers itself with an error after it has parsed the request's
+ * path (a body that is not JSON or is too large, a bad header, a bad
+ * chunk): req holds what could be read (no data), resp the error that is
+ * sent. It is how such requests reach the audit trail (issue 6). fn must
+ * change neither. NULL, the default, calls nothing. Call before
+ * http_server_run.
+ */
+void http_server_set_refused_fn(struct http_server *s, http_handler_fn fn);
+
+/*
  * Test hook: overrides the head and idle time-outs (milliseconds; 0 keeps
  * the default). Call before http_server_run.
  */

@@ -176,6 +176,22 @@ static void print_dev_banner(const struct server_config *cfg,
 	fflush(stdout);
 }
 
+static int configure_audit(const struct server_flags *f,
+                           const struct server_config *cfg, struct core *core)
+{
+	struct buf msg = BUF_INIT;
+	err_t rc;
+
+	rc = core_audit_configure(core, cfg->audit_devices,
+	                          !cfg->audit_api_disabled, &msg);
+	if (rc != ERR_OK)
+		fprintf(stderr, "coffer server: %s: %s\n",
+		        f->config_path ? f->config_path : "dev mode",
+		        msg.len ? buf_str(&msg) : err_str(rc));
+	buf_release(&msg);
+	return rc == ERR_OK ? 0 : 1;
+}
+
 static int start_core(const struct server_flags *f,
                       const struct server_config *cfg, struct core **core)
 {
@@ -199,6 +215,9 @@ static int start_core(const struct server_flags *f,
 		log_error("server", "cannot start the core: %s", err_str(rc));
 		return 1;
 	}
+	/* Audit devices of the file are checked now, enabled at unseal. */
+	if (configure_audit(f, cfg, *core) != 0)
+		return 1;
 	if (!f->dev)
 		return 0;
 
@@ -281,6 +300,15 @@ out:
 	req->remote_addr = conn_addr;
 }
 
+/* A request the listener refused by itself: recorded, nothing more. */
+static void handle_refused(void *ctx, struct request *req,
+                           struct response *resp)
+{
+	const struct serve_ctx *s = ctx;
+
+	core_audit_listener_refused(s->core, req, resp);
+}
+
 static int serve(const struct server_config *cfg, struct core *core)
 {
 	struct serve_ctx ctx = {core, cfg->disable_clustering};
@@ -300,6 +328,8 @@ static int serve(const struct server_config *cfg, struct core *core)
 		          errmsg[0] ? errmsg : err_str(rc));
 		return 1;
 	}
+
+	http_server_set_refused_fn(http, handle_refused);
 
 	sigemptyset(&sig.set);
 	sigaddset(&sig.set, SIGINT);

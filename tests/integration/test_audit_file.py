@@ -91,6 +91,53 @@ class AuditFile(ServerTest):
         # The file holds audit records; nobody else may read it.
         self.assertEqual(os.stat(self.log).st_mode & 0o777, 0o600)
 
+    def test_records_name_the_accessor_and_entity_of_a_login(self):
+        self.assertEqual(self.enable()[0], 204)
+        password = "pw-" + CANARY
+        self.c.sys.enable_auth_method("userpass")
+        self.c.sys.create_or_update_policy(
+            "kvrw", 'path "secret/*" { capabilities = '
+            '["create", "read", "update"] }')
+        self.c.write("auth/userpass/users/alice", password=password,
+                     policies="kvrw")
+        login = hvac.Client(url=self.srv.addr).auth.userpass.login(
+            "alice", password)["auth"]
+        tok, acc = login["client_token"], login["accessor"]
+        self.assertTrue(login["entity_id"])
+        user = self.srv.client(tok)
+        user.secrets.kv.v2.create_or_update_secret(
+            path="mine", secret={"v": CANARY}, mount_point="secret")
+        user.secrets.kv.v2.read_secret_version(path="mine",
+                                               mount_point="secret")
+
+        raw, recs = records(self.log)
+        mine = [r for r in recs if r["request"]["path"] == "secret/data/mine"]
+        self.assertEqual([(r["type"], r["request"]["operation"])
+                          for r in mine],
+                         [("request", "create"), ("response", "create"),
+                          ("request", "read"), ("response", "read")])
+        for r in mine:
+            self.assertEqual(r["auth"]["accessor"], self.audit_hash(acc))
+            self.assertEqual(r["request"]["client_token_accessor"],
+                             self.audit_hash(acc))
+            self.assertEqual(r["auth"]["client_token"], self.audit_hash(tok))
+            self.assertEqual(r["auth"]["entity_id"], login["entity_id"])
+            self.assertEqual(r["auth"]["policies"], login["policies"])
+        self.assertEqual(mine[3]["response"]["data"]["data"]["v"],
+                         self.audit_hash(CANARY))
+        # The login: its password, new token and accessor all hashed.
+        logins = [r for r in recs
+                  if r["request"]["path"] == "auth/userpass/login/alice"]
+        self.assertEqual([r["type"] for r in logins], ["request", "response"])
+        self.assertEqual(logins[0]["request"]["data"]["password"],
+                         self.audit_hash(password))
+        self.assertEqual(logins[1]["response"]["auth"]["client_token"],
+                         self.audit_hash(tok))
+        self.assertEqual(logins[1]["response"]["auth"]["accessor"],
+                         self.audit_hash(acc))
+        for secret in (CANARY, tok, acc):
+            self.assertNotIn(secret.encode(), raw)
+
     def test_list_and_disable(self):
         self.assertEqual(self.enable(description="main trail")[0], 204)
         devices = self.c.sys.list_enabled_audit_devices()
@@ -152,6 +199,11 @@ class AuditFile(ServerTest):
             ({"type": "file", "options": {"file_path": self.log,
                                           "colour": "red"}},
              "unknown option"),
+            # Vault's prefix option let a log start with any bytes (an
+            # ELF header: CVE-2025-6000); there is none here.
+            ({"type": "file", "options": {"file_path": self.log,
+                                          "prefix": "\x7fELF"}},
+             "unknown option \"prefix\""),
             ({"type": "file", "options": {"file_path": link}},
              "symbolic link"),
             ({"type": "file", "options": {"file_path": "/usr/bin/x"}},
@@ -399,6 +451,36 @@ class AuditFile(ServerTest):
         status, body = self.srv.request("GET", "/v1/secret/data/ok")
         self.assertEqual(status, 200)
         self.assertEqual(body["data"]["data"], {"k": "v"})
+
+    def test_refused_while_the_file_or_its_folder_is_read_only(self):
+        """chattr +i stops even root, whom the tests run as."""
+        if shutil.which("chattr") is None:
+            self.skipTest("chattr is not installed")
+        sub = os.path.join(self.tmp, "sub")
+        os.mkdir(sub)
+        log = os.path.join(sub, "a.log")
+        self.assertEqual(self.enable(file_path=log)[0], 204)
+        if subprocess.call(["chattr", "+i", log],
+                           stderr=subprocess.DEVNULL) != 0:
+            self.skipTest("this file system has no immutable files")
+        self.addCleanup(subprocess.call, ["chattr", "-i", log, sub],
+                        stderr=subprocess.DEVNULL)
+        status, body = self.srv.request("GET", "/v1/sys/mounts")
+        self.assertEqual(status, 500)
+        self.assertIn("audit failure: no audit device could record the "
+                      "request", body["errors"][0])
+        subprocess.check_call(["chattr", "-i", log])
+        self.assertEqual(self.srv.request("GET", "/v1/sys/mounts")[0], 200)
+
+        # The file gone and its folder read-only: it cannot come back.
+        os.unlink(log)
+        subprocess.check_call(["chattr", "+i", sub])
+        status, body = self.srv.request("GET", "/v1/sys/mounts")
+        self.assertEqual(status, 500)
+        self.assertIn("audit failure", body["errors"][0])
+        subprocess.check_call(["chattr", "-i", sub])
+        self.assertEqual(self.srv.request("GET", "/v1/sys/mounts")[0], 200)
+        self.assertIn(b"sys/mounts", records(log)[0])
 
     def test_refused_on_a_full_disk_and_back_after(self):
         mnt = os.path.join(self.tmp, "mnt")
