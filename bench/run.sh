@@ -240,6 +240,8 @@ listener "tcp" {
 }
 disable_mlock = true
 log_level     = "warn"
+# The audit rows enable their devices through the API.
+unsafe_allow_api_audit_creation = true
 CONF
 	launch_coffer
 	curl -sf -X PUT -d '{"secret_shares":1,"secret_threshold":1}' \

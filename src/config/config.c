@@ -583,6 +583,12 @@ static err_t parse_top(struct cfg_ctx *c, const struct hcl_node *root,
 
 	out->default_lease_ttl = CONFIG_DEFAULT_LEASE_TTL;
 	out->max_lease_ttl = CONFIG_DEFAULT_LEASE_TTL;
+	/*
+	 * Audit devices come from this file unless the operator opts in:
+	 * a root token must not be enough to point the trail at a file of
+	 * its choosing or to turn it off (CVE-2025-6000, perf-security B4).
+	 */
+	out->audit_api_disabled = true;
 	for (m = root->child; m != NULL; m = m->next) {
 		rc = key_index(c, m, top_keys, n_keys, &seen, &k);
 		if (rc == ERR_OK)

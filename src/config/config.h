@@ -17,9 +17,9 @@
  *     description = "main trail"     (see audit/broker.c); repeatable
  *     options = { file_path = "/var/log/coffer/audit.log" }
  *   }
- *   unsafe_allow_api_audit_creation = false   sys/audit may not enable or
- *                                  disable devices (default true, as in
- *                                  Vault)
+ *   unsafe_allow_api_audit_creation = true   sys/audit may enable and
+ *                                  disable devices (default false, as in
+ *                                  OpenBao 2.3+; dev mode allows it)
  *
  * Unknown keys and bad values are rejected with the file, the line and the
  * reason.

@@ -33,7 +33,7 @@ class Server:
     """One coffer server process; restartable on the same data."""
 
     def __init__(self, dev=False, config_extra="", root_token="root",
-                 storage=None, tls=None, listener_extra=""):
+                 storage=None, tls=None, listener_extra="", audit_api=True):
         self.dir = tempfile.mkdtemp(prefix="coffer-it-")
         self.port = free_port()
         self.dev = dev
@@ -55,6 +55,12 @@ class Server:
             listener = ('listener "tcp" { address = "127.0.0.1:%d"\n'
                         '  tls_disable = true\n%s }'
                         % (self.port, listener_extra))
+        # Most tests enable audit devices through the API, which a
+        # configured server refuses unless told (test_audit_config checks
+        # that default): audit_api=False leaves the line out.
+        if audit_api and "unsafe_allow_api_audit_creation" not in config_extra:
+            config_extra = ("unsafe_allow_api_audit_creation = true\n"
+                            + config_extra)
         with open(self.config_path, "w") as f:
             f.write("%s\n%s\ndisable_mlock = true\n%s\n"
                     % (storage, listener, config_extra))

@@ -60,6 +60,21 @@ class AuditConfig(ServerTest):
         self.assertEqual(status, 200, body)
         return body["hash"]
 
+    def test_api_creation_is_off_by_default(self):
+        """A configured server that does not opt in refuses sys/audit
+        enable and disable, even from a root token (B4 #62); dev mode,
+        used by most tests, allows it."""
+        srv = self.server(audit_api=False).start()
+        init = srv.client().sys.initialize(secret_shares=1,
+                                           secret_threshold=1)
+        srv.root_token = init["root_token"]
+        srv.client().sys.submit_unseal_key(init["keys"][0])
+        status, resp = srv.request("PUT", "/v1/sys/audit/file", {
+            "type": "file", "options": {"file_path": self.log}})
+        self.assertEqual(status, 400, resp)
+        self.assertIn("unsafe_allow_api_audit_creation", resp["errors"][0])
+        self.assertFalse(os.path.exists(self.log))
+
     def test_declared_device_records_and_is_locked(self):
         srv = self.start(audit_block("file", "trail", file_path=self.log) +
                          "unsafe_allow_api_audit_creation = false\n")
