@@ -79,21 +79,28 @@ class RunRenew(ServerTest):
         except hvac.exceptions.InvalidPath:
             return []
 
-    def test_renewed_while_the_child_runs_revoked_after(self):
+    def start_run(self, role):
+        """coffer run -renew with a child holding role's credentials;
+        returns the process, the file the child writes them to, and the
+        file whose creation tells the child to exit."""
         child = os.path.join(self.tmp, "child.py")
         with open(child, "w") as f:
             f.write(CHILD)
-        creds, stop = (os.path.join(self.tmp, "creds"),
-                       os.path.join(self.tmp, "stop"))
+        creds, stop = (os.path.join(self.tmp, role + ".creds"),
+                       os.path.join(self.tmp, role + ".stop"))
         env = dict(os.environ, VAULT_ADDR=self.srv.addr, VAULT_TOKEN="root",
                    HOME=self.tmp)
         p = subprocess.Popen(
             [BIN, "run", "-renew",
-             "-env", "DB_USER=database/creds/short#username",
-             "-env", "DB_PASS=database/creds/short#password",
+             "-env", "DB_USER=database/creds/%s#username" % role,
+             "-env", "DB_PASS=database/creds/%s#password" % role,
              "--", sys.executable, child, creds, stop],
             env=env, cwd=self.tmp, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, text=True)
+        return p, creds, stop
+
+    def test_renewed_while_the_child_runs_revoked_after(self):
+        p, creds, stop = self.start_run("short")
         try:
             self.assertTrue(wait_for(lambda: os.path.exists(creds), 20))
             with open(creds) as f:
@@ -125,20 +132,7 @@ class RunRenew(ServerTest):
         self.c.secrets.database.create_role(
             "capped", "pg", [CREATE, GRANT], default_ttl="2s",
             max_ttl="4s")
-        child = os.path.join(self.tmp, "child.py")
-        with open(child, "w") as f:
-            f.write(CHILD)
-        creds, stop = (os.path.join(self.tmp, "creds2"),
-                       os.path.join(self.tmp, "stop2"))
-        env = dict(os.environ, VAULT_ADDR=self.srv.addr, VAULT_TOKEN="root",
-                   HOME=self.tmp)
-        p = subprocess.Popen(
-            [BIN, "run", "-renew",
-             "-env", "DB_USER=database/creds/capped#username",
-             "-env", "DB_PASS=database/creds/capped#password",
-             "--", sys.executable, child, creds, stop],
-            env=env, cwd=self.tmp, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, text=True)
+        p, creds, stop = self.start_run("capped")
         try:
             self.assertTrue(wait_for(lambda: os.path.exists(creds), 20))
             time.sleep(6)
