@@ -215,7 +215,7 @@ int cmd_secrets_disable(int argc, char **argv)
 	               buf_str(&mount)))
 		code = command_fail("disabling", "out of memory");
 	else
-		code = command_request(&o, "DELETE", buf_str(&api), NULL, NULL,
+		code = command_call_once(&o, "DELETE", buf_str(&api), NULL, NULL,
 		                       buf_str(&what), &resp);
 	if (code == COMMAND_EXIT_OK)
 		printf("Success! Disabled the secrets engine (if it existed) "
@@ -253,7 +253,7 @@ int cmd_secrets_tune(int argc, char **argv)
 		code = command_fail("tuning", "out of memory");
 		goto out;
 	}
-	code = command_request(&o, "POST", buf_str(&api), NULL, body,
+	code = command_call_once(&o, "POST", buf_str(&api), NULL, body,
 	                       buf_str(&what), &resp);
 	if (code == COMMAND_EXIT_OK)
 		printf("Success! Tuned the secrets engine at: %s\n",

@@ -147,20 +147,6 @@ int command_call(struct client *c, const char *method, const char *path,
 	return code;
 }
 
-int command_request(const struct command_opts *o, const char *method,
-                    const char *path, const char *query, json_t *body,
-                    const char *what, struct client_response *resp)
-{
-	struct client *c = NULL;
-	int code;
-
-	code = command_client(o, &c);
-	if (code == COMMAND_EXIT_OK)
-		code = command_call(c, method, path, query, body, what, resp);
-	client_free(c);
-	return code;
-}
-
 int command_fetch(struct client *c, const char *method, const char *path,
                   const char *query, const char *what,
                   struct client_response *resp)
@@ -177,6 +163,48 @@ int command_fetch(struct client *c, const char *method, const char *path,
 	     json_array_size(keys) == 0))
 		return COMMAND_ABSENT;
 	return command_check(resp, what);
+}
+
+int command_call_once(const struct command_opts *o, const char *method,
+                      const char *path, const char *query, json_t *body,
+                      const char *what, struct client_response *resp)
+{
+	struct client *c = NULL;
+	int code;
+
+	code = command_client(o, &c);
+	if (code == COMMAND_EXIT_OK)
+		code = command_call(c, method, path, query, body, what, resp);
+	client_free(c);
+	return code;
+}
+
+int command_fetch_once(const struct command_opts *o, const char *method,
+                       const char *path, const char *query, const char *what,
+                       struct client_response *resp)
+{
+	struct client *c = NULL;
+	int code;
+
+	code = command_client(o, &c);
+	if (code == COMMAND_EXIT_OK)
+		code = command_fetch(c, method, path, query, what, resp);
+	client_free(c);
+	return code;
+}
+
+int command_call_print(const struct command_opts *o, const char *method,
+                       const char *path, json_t *body, const char *what,
+                       const char *field)
+{
+	struct client_response resp = {0};
+	int code;
+
+	code = command_call_once(o, method, path, NULL, body, what, &resp);
+	if (code == COMMAND_EXIT_OK)
+		code = command_print_secret(resp.body, o->format, field);
+	client_response_release(&resp);
+	return code;
 }
 
 int command_no_value(const char *path)
@@ -676,7 +704,7 @@ int command_list_map(const struct command_opts *o, const char *path,
 	json_t *map;
 	int code;
 
-	code = command_request(o, "GET", path, NULL, NULL, what, &resp);
+	code = command_call_once(o, "GET", path, NULL, NULL, what, &resp);
 	if (code == COMMAND_EXIT_OK) {
 		map = command_answer_data(resp.body);
 		code = strcmp(o->format, "json") == 0 ? command_print_json(map)
@@ -742,8 +770,8 @@ int command_mount_request(const struct command_opts *o, const char *kind,
 	if (command_mount_path(kind, path, shown, &api) != ERR_OK)
 		code = command_fail(what, "out of memory");
 	else
-		code = command_request(o, method, buf_str(&api), NULL, body,
-		                       what, &resp);
+		code = command_call_once(o, method, buf_str(&api), NULL, body,
+		                         what, &resp);
 	client_response_release(&resp);
 	buf_release(&api);
 	return code;

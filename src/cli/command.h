@@ -103,15 +103,6 @@ int command_call(struct client *c, const char *method, const char *path,
                  struct client_response *resp);
 
 /*
- * command_call on a client made for o and freed again: all that a command
- * with one request to make needs. resp is the caller's to release in every
- * case. Returns an exit code.
- */
-int command_request(const struct command_opts *o, const char *method,
-                    const char *path, const char *query, json_t *body,
-                    const char *what, struct client_response *resp);
-
-/*
  * command_call for a read that may find nothing: a 404, or an answer to
  * LIST without keys, gives COMMAND_ABSENT with nothing printed, for the
  * caller to say so in its own words (with exit code 2, as Vault's CLI).
@@ -119,6 +110,26 @@ int command_request(const struct command_opts *o, const char *method,
 int command_fetch(struct client *c, const char *method, const char *path,
                   const char *query, const char *what,
                   struct client_response *resp);
+
+/*
+ * command_call and command_fetch on a client made for o and freed again:
+ * all that a command with one request to make needs. resp is the caller's
+ * to release in every case.
+ */
+int command_call_once(const struct command_opts *o, const char *method,
+                      const char *path, const char *query, json_t *body,
+                      const char *what, struct client_response *resp);
+int command_fetch_once(const struct command_opts *o, const char *method,
+                       const char *path, const char *query, const char *what,
+                       struct client_response *resp);
+
+/*
+ * command_call_once, and the answer printed by command_print_secret with
+ * o's format and field (may be NULL). Returns an exit code.
+ */
+int command_call_print(const struct command_opts *o, const char *method,
+                       const char *path, json_t *body, const char *what,
+                       const char *field);
 
 /* Prints "No value found at <path>" on stderr and returns 2. */
 int command_no_value(const char *path);
@@ -234,7 +245,7 @@ err_t command_mount_path(const char *kind, const char *path, struct buf *shown,
                          struct buf *api);
 
 /*
- * command_request of method with body to the settings path of the mount
+ * command_call_once of method with body to the settings path of the mount
  * at path (see command_mount_path), under sys/<kind>/: how mounts, auth
  * methods and audit devices are enabled and disabled. shown (the caller's
  * to release) receives the mount path for the news. Returns an exit code.
