@@ -3,7 +3,6 @@
  * through sys/audit.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli/command.h"

@@ -3,7 +3,6 @@
  * sys/auth.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cmd_auth.h"

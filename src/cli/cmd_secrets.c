@@ -3,7 +3,6 @@
  * secrets engines through sys/mounts.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "base/params.h"
@@ -215,8 +214,8 @@ int cmd_secrets_disable(int argc, char **argv)
 	               buf_str(&mount)))
 		code = command_fail("disabling", "out of memory");
 	else
-		code = command_call_once(&o, "DELETE", buf_str(&api), NULL, NULL,
-		                       buf_str(&what), &resp);
+		code = command_call_once(&o, "DELETE", buf_str(&api), NULL,
+		                         NULL, buf_str(&what), &resp);
 	if (code == COMMAND_EXIT_OK)
 		printf("Success! Disabled the secrets engine (if it existed) "
 		       "at: %s\n",
@@ -254,7 +253,7 @@ int cmd_secrets_tune(int argc, char **argv)
 		goto out;
 	}
 	code = command_call_once(&o, "POST", buf_str(&api), NULL, body,
-	                       buf_str(&what), &resp);
+	                         buf_str(&what), &resp);
 	if (code == COMMAND_EXIT_OK)
 		printf("Success! Tuned the secrets engine at: %s\n",
 		       buf_str(&mount));
