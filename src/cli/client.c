@@ -8,17 +8,13 @@
 #include "base/params.h"
 #include "base/secret.h"
 #include "cli/args.h"
+#include "cli/transport.h"
 
 struct client {
 	char *address;
 	char *namespace;
 	char *token; /* NULL when none was found; a secret */
-	char *ca_cert;
-	char *ca_path;
-	char *client_cert;
-	char *client_key;
-	bool skip_verify;
-	long timeout;
+	struct transport transport;
 };
 
 /* The first of the environment variables a, b that is set and not empty. */
@@ -111,42 +107,41 @@ static err_t client_settings(struct client *c, const struct client_config *cfg,
 
 	v = cfg->namespace ? cfg->namespace
 	                   : client_env("VAULT_NAMESPACE", NULL);
-	if ((rc = client_dup(v, &c->namespace)) != ERR_OK ||
-	    (rc = client_dup(cfg->ca_cert ? cfg->ca_cert
-	                                  : client_env("VAULT_CACERT", NULL),
-	                     &c->ca_cert)) != ERR_OK ||
-	    (rc = client_dup(cfg->ca_path ? cfg->ca_path
-	                                  : client_env("VAULT_CAPATH", NULL),
-	                     &c->ca_path)) != ERR_OK ||
-	    (rc = client_dup(cfg->client_cert
-	                         ? cfg->client_cert
-	                         : client_env("VAULT_CLIENT_CERT", NULL),
-	                     &c->client_cert)) != ERR_OK ||
-	    (rc = client_dup(cfg->client_key
-	                         ? cfg->client_key
-	                         : client_env("VAULT_CLIENT_KEY", NULL),
-	                     &c->client_key)) != ERR_OK)
+	rc = client_dup(v, &c->namespace);
+	if (rc == ERR_OK)
+		rc = transport_init(
+		    &c->transport,
+		    cfg->ca_cert ? cfg->ca_cert
+		                 : client_env("VAULT_CACERT", NULL),
+		    cfg->ca_path ? cfg->ca_path
+		                 : client_env("VAULT_CAPATH", NULL),
+		    cfg->client_cert ? cfg->client_cert
+		                     : client_env("VAULT_CLIENT_CERT", NULL),
+		    cfg->client_key ? cfg->client_key
+		                    : client_env("VAULT_CLIENT_KEY", NULL));
+	if (rc != ERR_OK)
 		return rc;
 	if (c->namespace != NULL && client_has_ctl(c->namespace)) {
 		buf_printf(msg, "the namespace holds control characters");
 		return ERR_INVALID;
 	}
 
-	c->skip_verify = cfg->tls_skip_verify;
+	c->transport.skip_verify = cfg->tls_skip_verify;
 	v = client_env("VAULT_SKIP_VERIFY", NULL);
-	if (!c->skip_verify && v != NULL && !parse_bool(v, &c->skip_verify)) {
+	if (!c->transport.skip_verify && v != NULL &&
+	    !parse_bool(v, &c->transport.skip_verify)) {
 		buf_printf(msg, "could not parse VAULT_SKIP_VERIFY");
 		return ERR_INVALID;
 	}
 
-	c->timeout = CLIENT_DEFAULT_TIMEOUT;
+	c->transport.timeout = CLIENT_DEFAULT_TIMEOUT;
 	v = client_env("VAULT_CLIENT_TIMEOUT", NULL);
 	if (v != NULL) {
 		if (parse_duration(v, &secs) != ERR_OK || secs <= 0) {
 			buf_printf(msg, "could not parse VAULT_CLIENT_TIMEOUT");
 			return ERR_INVALID;
 		}
-		c->timeout = (long)secs;
+		c->transport.timeout = (long)secs;
 	}
 	return ERR_OK;
 }
@@ -191,10 +186,7 @@ void client_free(struct client *c)
 	secret_free(c->token);
 	free(c->address);
 	free(c->namespace);
-	free(c->ca_cert);
-	free(c->ca_path);
-	free(c->client_cert);
-	free(c->client_key);
+	transport_release(&c->transport);
 	free(c);
 }
 
@@ -239,120 +231,24 @@ err_t client_escape_component(const char *s, struct buf *out)
 	return client_escape(s, false, out);
 }
 
-static size_t client_on_body(char *p, size_t size, size_t n, void *arg)
-{
-	struct buf *raw = arg;
-
-	/* size is 1 by libcurl's contract; a short count aborts the transfer.
-	 */
-	if (n > CLIENT_BODY_MAX - raw->len || buf_append(raw, p, n) != ERR_OK)
-		return 0;
-	return size * n;
-}
-
-/*
- * Frees the header list after wiping each line: curl copies our strings,
- * and one of them carries the token. (libcurl's own copy of the request it
- * sends is not ours to wipe; see the note in client.h.)
- */
-static void client_headers_free(struct curl_slist *list)
-{
-	struct curl_slist *h;
-
-	for (h = list; h != NULL; h = h->next)
-		secret_wipe(h->data, strlen(h->data));
-	curl_slist_free_all(list);
-}
-
-static err_t client_add_header(struct curl_slist **list, const char *name,
-                               const char *value)
-{
-	struct buf line = BUF_INIT;
-	struct curl_slist *next;
-	err_t rc;
-
-	rc = buf_printf(&line, "%s: %s", name, value);
-	if (rc == ERR_OK) {
-		next = curl_slist_append(*list, buf_str(&line));
-		if (next == NULL)
-			rc = ERR_NOMEM;
-		else
-			*list = next;
-	}
-	buf_release(&line);
-	return rc;
-}
-
 static err_t client_headers(const struct client *c, const char *content_type,
                             struct curl_slist **out)
 {
-	struct curl_slist *next;
 	err_t rc;
 
 	*out = NULL;
-	rc = client_add_header(out, "X-Vault-Request", "true");
+	rc = transport_add_header(out, "X-Vault-Request", "true");
 	if (rc == ERR_OK && c->token != NULL)
-		rc = client_add_header(out, "X-Vault-Token", c->token);
+		rc = transport_add_header(out, "X-Vault-Token", c->token);
 	if (rc == ERR_OK && c->namespace != NULL)
-		rc = client_add_header(out, "X-Vault-Namespace", c->namespace);
+		rc = transport_add_header(out, "X-Vault-Namespace",
+		                          c->namespace);
 	if (rc == ERR_OK && content_type != NULL)
-		rc = client_add_header(out, "Content-Type", content_type);
+		rc = transport_add_header(out, "Content-Type", content_type);
 	/* Without a body, drop the form type libcurl would announce. */
-	if (rc == ERR_OK && content_type == NULL) {
-		next = curl_slist_append(*out, "Content-Type:");
-		if (next == NULL)
-			rc = ERR_NOMEM;
-		else
-			*out = next;
-	}
+	if (rc == ERR_OK && content_type == NULL)
+		rc = transport_no_content_type(out);
 	return rc;
-}
-
-/*
- * Loopback is never sent through a proxy, as in Go's HTTP client that
- * Vault's CLI uses; whatever NO_PROXY lists is kept.
- */
-static err_t client_no_proxy(struct buf *out)
-{
-	const char *env = client_env("no_proxy", "NO_PROXY");
-
-	if (env != NULL)
-		return buf_printf(out, "%s,localhost,127.0.0.1,::1", env);
-	return buf_append_str(out, "localhost,127.0.0.1,::1");
-}
-
-static err_t client_setup(const struct client *c, CURL *h,
-                          struct client_response *resp, struct buf *noproxy)
-{
-	err_t rc = client_no_proxy(noproxy);
-
-	if (rc != ERR_OK)
-		return rc;
-	if (curl_easy_setopt(h, CURLOPT_URL, resp->url) ||
-	    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, resp->method) ||
-	    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) ||
-	    curl_easy_setopt(h, CURLOPT_TIMEOUT, c->timeout) ||
-	    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") ||
-	    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") ||
-	    /* A standby answers 307 with the active node's address. */
-	    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L) ||
-	    curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L) ||
-	    curl_easy_setopt(h, CURLOPT_NOPROXY, buf_str(noproxy)) ||
-	    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, client_on_body) ||
-	    curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp->raw))
-		return ERR_INTERNAL;
-	if ((c->ca_cert && curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_cert)) ||
-	    (c->ca_path && curl_easy_setopt(h, CURLOPT_CAPATH, c->ca_path)) ||
-	    (c->client_cert &&
-	     curl_easy_setopt(h, CURLOPT_SSLCERT, c->client_cert)) ||
-	    (c->client_key &&
-	     curl_easy_setopt(h, CURLOPT_SSLKEY, c->client_key)))
-		return ERR_INTERNAL;
-	if (c->skip_verify &&
-	    (curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L) ||
-	     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L)))
-		return ERR_INTERNAL;
-	return ERR_OK;
 }
 
 static err_t client_url(const struct client *c, const char *path,
@@ -361,52 +257,10 @@ static err_t client_url(const struct client *c, const char *path,
 	struct buf url = BUF_INIT;
 	err_t rc;
 
-	rc = buf_printf(&url, "%s/v1/", c->address);
-	if (rc == ERR_OK)
-		rc = client_escape_path(path, &url);
-	if (rc == ERR_OK && query != NULL && *query != '\0')
-		rc = buf_printf(&url, "?%s", query);
+	rc = transport_url(c->address, path, query, &url);
 	*out = rc == ERR_OK ? buf_detach(&url) : NULL;
 	buf_release(&url);
 	return rc == ERR_OK && *out == NULL ? ERR_NOMEM : rc;
-}
-
-/* Runs the transfer; the body is a secret (an unseal key, a password). */
-static err_t client_perform(CURL *h, const char *method, json_t *body,
-                            struct buf *msg)
-{
-	char errbuf[CURL_ERROR_SIZE] = "";
-	char *text = NULL;
-	CURLcode cc;
-	err_t rc = ERR_OK;
-
-	if (body != NULL) {
-		text = json_dumps(body, JSON_COMPACT);
-		if (text == NULL)
-			return ERR_NOMEM;
-	}
-	if (text != NULL || strcmp(method, "PUT") == 0 ||
-	    strcmp(method, "POST") == 0) {
-		/* An empty body still needs a Content-Length: 0. */
-		if (curl_easy_setopt(h, CURLOPT_POSTFIELDS, text ? text : "") ||
-		    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE,
-		                     (long)(text ? strlen(text) : 0))) {
-			rc = ERR_INTERNAL;
-			goto out;
-		}
-	}
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-
-	cc = curl_easy_perform(h);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
-	if (cc != CURLE_OK) {
-		buf_printf(msg, "%s",
-		           errbuf[0] ? errbuf : curl_easy_strerror(cc));
-		rc = ERR_IO;
-	}
-out:
-	secret_free(text);
-	return rc;
 }
 
 static err_t client_parse(struct client_response *resp, struct buf *msg)
@@ -440,31 +294,33 @@ err_t client_request_typed(struct client *c, const char *method,
                            struct client_response *resp, struct buf *msg)
 {
 	struct curl_slist *headers = NULL;
-	struct buf noproxy = BUF_INIT, cause = BUF_INIT;
+	struct buf cause = BUF_INIT;
+	char *text = NULL; /* the body is a secret: a password, a share */
 	CURL *h = NULL;
 	err_t rc;
 
 	memset(resp, 0, sizeof(*resp));
-	buf_init(&resp->raw, CLIENT_BODY_MAX + 1);
+	buf_init(&resp->raw, CLIENT_BODY_MAX);
 	rc = client_dup(method, &resp->method);
 	if (rc == ERR_OK)
 		rc = client_url(c, path, query, &resp->url);
 	if (rc == ERR_OK)
 		rc = client_headers(c, body != NULL ? content_type : NULL,
 		                    &headers);
+	if (rc == ERR_OK && body != NULL &&
+	    (text = json_dumps(body, JSON_COMPACT)) == NULL)
+		rc = ERR_NOMEM;
+	if (rc == ERR_OK && (h = curl_easy_init()) == NULL)
+		rc = ERR_NOMEM;
 	if (rc != ERR_OK)
 		goto out;
 
-	h = curl_easy_init();
-	if (h == NULL) {
-		rc = ERR_NOMEM;
-		goto out;
-	}
-	rc = client_setup(c, h, resp, &noproxy);
+	rc = transport_setup(h, &c->transport, method, resp->url, text,
+	                     text ? strlen(text) : 0, &resp->raw);
 	if (rc == ERR_OK && curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers))
 		rc = ERR_INTERNAL;
 	if (rc == ERR_OK)
-		rc = client_perform(h, method, body, &cause);
+		rc = transport_perform(h, &cause);
 	if (rc == ERR_OK) {
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
 		rc = client_parse(resp, &cause);
@@ -474,8 +330,8 @@ err_t client_request_typed(struct client *c, const char *method,
 		           buf_str(&cause));
 out:
 	curl_easy_cleanup(h);
-	client_headers_free(headers);
-	buf_release(&noproxy);
+	transport_headers_free(headers);
+	secret_free(text);
 	buf_release(&cause);
 	return rc;
 }

@@ -3,7 +3,6 @@
  * sys/auth.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cmd_auth.h"
@@ -34,21 +33,10 @@ static const char list_usage[] =
     "\n"
     "  -format=table|json     how to print the answer\n";
 
-/* "auth/" path names as the server shows them: one trailing slash. */
-static err_t auth_path(const char *path, struct buf *out)
+/* A path of slashes alone would name sys/auth itself. */
+static bool auth_path_empty(const char *path)
 {
-	err_t rc;
-
-	while (*path == '/')
-		path++;
-	rc = buf_append_str(out, path);
-	while (rc == ERR_OK && out->len > 0 && out->data[out->len - 1] == '/')
-		out->data[--out->len] = '\0';
-	if (rc == ERR_OK && out->len == 0)
-		rc = ERR_INVALID;
-	if (rc == ERR_OK)
-		rc = buf_append_byte(out, '/');
-	return rc;
+	return path[strspn(path, "/")] == '\0';
 }
 
 static json_t *enable_body(const char *type, const char *desc, const char *dttl,
@@ -76,38 +64,26 @@ int cmd_auth_enable(int argc, char **argv)
 	                          {"default-lease-ttl", FLAG_STRING, &dttl},
 	                          {"max-lease-ttl", FLAG_STRING, &mttl},
 	                          {0}};
-	struct client_response resp = {0};
-	struct buf p = BUF_INIT, api = BUF_INIT;
-	struct client *c = NULL;
+	struct buf p = BUF_INIT;
 	json_t *body = NULL;
 	int first, code;
 
-	code = command_parse(enable_usage, defs, argc, argv, &o, &first);
+	code = command_parse_args(enable_usage, defs, argc, argv, &o, 1, "TYPE",
+	                          &first);
 	if (code != COMMAND_RUN)
 		return code;
-	if (argc - first != 1)
-		return command_usage_error(
-		    enable_usage, "Expected exactly one argument: TYPE");
-	if (auth_path(path ? path : argv[first], &p) != ERR_OK ||
-	    buf_printf(&api, "sys/auth/%.*s", (int)p.len - 1, buf_str(&p))) {
-		code = command_usage_error(enable_usage, "Invalid path");
-		goto out;
-	}
+	if (auth_path_empty(path ? path : argv[first]))
+		return command_usage_error(enable_usage, "Invalid path");
 	body = enable_body(argv[first], desc, dttl, mttl);
-	code = body ? command_client(&o, &c)
+	code = body ? command_mount_request(&o, "auth", "POST",
+	                                    path ? path : argv[first], body,
+	                                    "enabling auth method", &p)
 	            : command_fail("enabling auth method", "out of memory");
-	if (code == COMMAND_EXIT_OK)
-		code = command_call(c, "POST", buf_str(&api), NULL, body,
-		                    "enabling auth method", &resp);
 	if (code == COMMAND_EXIT_OK)
 		printf("Success! Enabled %s auth method at: %s\n", argv[first],
 		       buf_str(&p));
-out:
 	json_decref(body);
-	client_response_release(&resp);
-	client_free(c);
 	buf_release(&p);
-	buf_release(&api);
 	return code;
 }
 
@@ -115,104 +91,58 @@ int cmd_auth_disable(int argc, char **argv)
 {
 	struct command_opts o = {0};
 	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {0}};
-	struct client_response resp = {0};
-	struct buf p = BUF_INIT, api = BUF_INIT;
-	struct client *c = NULL;
+	struct buf p = BUF_INIT;
 	int first, code;
 
-	code = command_parse(disable_usage, defs, argc, argv, &o, &first);
+	code = command_parse_args(disable_usage, defs, argc, argv, &o, 1,
+	                          "PATH", &first);
 	if (code != COMMAND_RUN)
 		return code;
-	if (argc - first != 1)
-		return command_usage_error(
-		    disable_usage, "Expected exactly one argument: PATH");
-	if (auth_path(argv[first], &p) != ERR_OK ||
-	    buf_printf(&api, "sys/auth/%.*s", (int)p.len - 1, buf_str(&p))) {
-		code = command_usage_error(disable_usage, "Invalid path");
-		goto out;
-	}
-	code = command_client(&o, &c);
-	if (code == COMMAND_EXIT_OK)
-		code = command_call(c, "DELETE", buf_str(&api), NULL, NULL,
-		                    "disabling auth method", &resp);
+	if (auth_path_empty(argv[first]))
+		return command_usage_error(disable_usage, "Invalid path");
+	code = command_mount_request(&o, "auth", "DELETE", argv[first], NULL,
+	                             "disabling auth method", &p);
 	if (code == COMMAND_EXIT_OK)
 		printf("Success! Disabled the auth method (if it existed) at: "
 		       "%s\n",
 		       buf_str(&p));
-out:
-	client_response_release(&resp);
-	client_free(c);
 	buf_release(&p);
-	buf_release(&api);
 	return code;
 }
 
-static int cmp_keys(const void *a, const void *b)
+static err_t auth_row(struct table *t, const char *path, json_t *m,
+                      const void *arg)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	const char *cells[4];
+
+	(void)arg;
+	cells[0] = path;
+	cells[1] = json_string_value(json_object_get(m, "type"));
+	cells[2] = json_string_value(json_object_get(m, "accessor"));
+	cells[3] = json_string_value(json_object_get(m, "description"));
+	return table_add_row(t, cells);
 }
 
-static int auth_print(json_t *mounts)
+static int auth_print(json_t *mounts, const void *arg)
 {
 	static const char *const head[] = {"Path", "Type", "Accessor",
 	                                   "Description"};
-	const char **paths =
-	               calloc(json_object_size(mounts) + 1, sizeof(*paths)),
-	           *p, *cells[4];
-	size_t n = 0, i;
-	struct table t;
-	json_t *m;
-	err_t rc = table_init(&t, 4, head);
-	int code;
 
-	if (paths == NULL)
-		rc = ERR_NOMEM;
-	json_object_foreach(mounts, p, m) if (paths != NULL &&
-	                                      json_is_object(m)) paths[n++] = p;
-	if (paths != NULL)
-		qsort(paths, n, sizeof(*paths), cmp_keys);
-	for (i = 0; i < n && rc == ERR_OK; i++) {
-		m = json_object_get(mounts, paths[i]);
-		cells[0] = paths[i];
-		cells[1] = json_string_value(json_object_get(m, "type"));
-		cells[2] = json_string_value(json_object_get(m, "accessor"));
-		cells[3] = json_string_value(json_object_get(m, "description"));
-		rc = table_add_row(&t, cells);
-	}
-	code = rc ? command_fail("listing auth methods", err_str(rc))
-	          : command_print_table(&t);
-	table_release(&t);
-	free(paths);
-	return code;
+	(void)arg;
+	return command_print_rows(mounts, 4, head, auth_row, NULL,
+	                          "listing auth methods");
 }
 
 int cmd_auth_list(int argc, char **argv)
 {
 	struct command_opts o = {0};
 	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {0}};
-	struct client_response resp = {0};
-	struct client *c = NULL;
-	json_t *mounts;
 	int first, code;
 
-	code = command_parse(list_usage, defs, argc, argv, &o, &first);
+	code = command_parse_args(list_usage, defs, argc, argv, &o, 0, NULL,
+	                          &first);
 	if (code != COMMAND_RUN)
 		return code;
-	if (first != argc)
-		return command_usage_error(list_usage, "Too many arguments");
-	code = command_client(&o, &c);
-	if (code == COMMAND_EXIT_OK)
-		code = command_call(c, "GET", "sys/auth", NULL, NULL,
-		                    "listing auth methods", &resp);
-	if (code == COMMAND_EXIT_OK) {
-		mounts = json_object_get(resp.body, "data");
-		if (!json_is_object(mounts))
-			mounts = resp.body;
-		code = strcmp(o.format, "json") == 0
-		           ? command_print_json(mounts)
-		           : auth_print(mounts);
-	}
-	client_response_release(&resp);
-	client_free(c);
-	return code;
+	return command_list_map(&o, "sys/auth", "listing auth methods",
+	                        auth_print, NULL);
 }

@@ -2,7 +2,7 @@
  * cmd_kv.c - `coffer kv get|put|patch|list`: the key/value commands that
  * hide the difference between KV version 1 and 2 mounts. The path is the
  * one the user thinks in ("secret/app"); on version 2 the commands insert
- * "data/" or "metadata/" after the mount, found out by kvcli_resolve.
+ * "data/" or "metadata/" after the mount, found out by kvcli_open.
  */
 #include <stdio.h>
 #include <string.h>
@@ -121,18 +121,14 @@ int cmd_kv_get(int argc, char **argv)
 	struct client *c = NULL;
 	int first, code;
 
-	code = command_parse(get_usage, defs, argc, argv, &o, &first);
+	code = command_parse_args(get_usage, defs, argc, argv, &o, 1, "PATH",
+	                          &first);
 	if (code != COMMAND_RUN)
 		return code;
-	if (argc - first != 1)
-		return command_usage_error(
-		    get_usage, "Expected exactly one argument: PATH");
 	if (version < 0)
 		return command_usage_error(get_usage,
 		                           "-version must not be negative");
-	code = command_client(&o, &c);
-	if (code == COMMAND_EXIT_OK)
-		code = kvcli_resolve(c, argv[first], mount, &t);
+	code = kvcli_open(&o, argv[first], mount, &c, &t);
 	if (code != COMMAND_EXIT_OK)
 		goto out;
 
@@ -148,8 +144,7 @@ int cmd_kv_get(int argc, char **argv)
 	if (code != COMMAND_EXIT_OK)
 		goto out;
 	if (!kv_has_secret(&resp)) {
-		fprintf(stderr, "No value found at %s\n", buf_str(&api));
-		code = COMMAND_EXIT_USAGE;
+		code = command_no_value(buf_str(&api));
 		goto out;
 	}
 	if (resp.status != 404)
@@ -252,9 +247,7 @@ static int kv_write_send(struct kv_write_opts *w, const char *usage, bool patch,
 	json_t *body = NULL;
 	int code;
 
-	code = command_client(&w->o, &c);
-	if (code == COMMAND_EXIT_OK)
-		code = kvcli_resolve(c, argv[0], w->mount, &t);
+	code = kvcli_open(&w->o, argv[0], w->mount, &c, &t);
 	if (code != COMMAND_EXIT_OK)
 		goto out;
 	if (patch && t.version != 2) {
@@ -333,18 +326,13 @@ int cmd_kv_list(int argc, char **argv)
 	struct kvcli_target t = {0};
 	struct buf api = BUF_INIT, what = BUF_INIT;
 	struct client *c = NULL;
-	json_t *keys;
 	int first, code;
 
-	code = command_parse(list_usage, defs, argc, argv, &o, &first);
+	code = command_parse_args(list_usage, defs, argc, argv, &o, 1, "PATH",
+	                          &first);
 	if (code != COMMAND_RUN)
 		return code;
-	if (argc - first != 1)
-		return command_usage_error(
-		    list_usage, "Expected exactly one argument: PATH");
-	code = command_client(&o, &c);
-	if (code == COMMAND_EXIT_OK)
-		code = kvcli_resolve(c, argv[first], mount, &t);
+	code = kvcli_open(&o, argv[first], mount, &c, &t);
 	if (code != COMMAND_EXIT_OK)
 		goto out;
 
@@ -355,19 +343,11 @@ int cmd_kv_list(int argc, char **argv)
 		code = command_fail("listing", "out of memory");
 		goto out;
 	}
-	code = command_send(c, "LIST", buf_str(&api), NULL, NULL,
-	                    buf_str(&what), &resp);
-	if (code != COMMAND_EXIT_OK)
-		goto out;
-	keys = json_object_get(json_object_get(resp.body, "data"), "keys");
-	if (resp.status == 404 ||
-	    (resp.status < 400 && json_array_size(keys) == 0)) {
-		fprintf(stderr, "No value found at %s\n", buf_str(&api));
-		code = COMMAND_EXIT_USAGE;
-		goto out;
-	}
-	code = command_check(&resp, buf_str(&what));
-	if (code == COMMAND_EXIT_OK)
+	code = command_fetch(c, "LIST", buf_str(&api), NULL, buf_str(&what),
+	                     &resp);
+	if (code == COMMAND_ABSENT)
+		code = command_no_value(buf_str(&api));
+	else if (code == COMMAND_EXIT_OK)
 		code = command_print_keys(resp.body, o.format);
 out:
 	kvcli_target_release(&t);

@@ -43,22 +43,41 @@ static const char delete_usage[] =
     "\n"
     "  -mount=PATH          the mount; PATH is then relative to it\n";
 
-/* Resolves PATH and builds <mount>metadata/<path>; v2 only. */
-static int kv_meta_target(struct client *c, const char *path, const char *mount,
-                          struct kvcli_target *t, struct buf *api)
+/*
+ * Resolves PATH (kvcli_open) and sends one request of method to its
+ * <mount>metadata/<path>, which api receives; version 2 mounts only. A GET
+ * goes through command_fetch, so that finding nothing gives
+ * COMMAND_ABSENT. doing heads the error messages ("reading").
+ */
+static int kv_meta_request(const struct command_opts *o, const char *path,
+                           const char *mount, const char *method, json_t *body,
+                           const char *doing, struct client_response *resp,
+                           struct buf *api)
 {
+	struct kvcli_target t = {0};
+	struct buf what = BUF_INIT;
+	struct client *c = NULL;
 	int code;
 
-	code = kvcli_resolve(c, path, mount, t);
-	if (code != COMMAND_EXIT_OK)
-		return code;
-	if (t->version != 2)
-		return command_fail("reaching the metadata",
+	code = kvcli_open(o, path, mount, &c, &t);
+	if (code == COMMAND_EXIT_OK && t.version != 2)
+		code = command_fail("reaching the metadata",
 		                    "metadata exists only on KV version 2 "
 		                    "mounts");
-	if (kvcli_api_path(t, "metadata", api) != ERR_OK)
-		return command_fail("building the path", "out of memory");
-	return COMMAND_EXIT_OK;
+	if (code == COMMAND_EXIT_OK &&
+	    (kvcli_api_path(&t, "metadata", api) != ERR_OK ||
+	     buf_printf(&what, "%s %s", doing, buf_str(api)) != ERR_OK))
+		code = command_fail("building the path", "out of memory");
+	if (code == COMMAND_EXIT_OK && strcmp(method, "GET") == 0)
+		code = command_fetch(c, method, buf_str(api), NULL,
+		                     buf_str(&what), resp);
+	else if (code == COMMAND_EXIT_OK)
+		code = command_call(c, method, buf_str(api), NULL, body,
+		                    buf_str(&what), resp);
+	kvcli_target_release(&t);
+	client_free(c);
+	buf_release(&what);
+	return code;
 }
 
 static int kv_meta_cmp(const void *a, const void *b)
@@ -127,42 +146,21 @@ static int kv_meta_get(int argc, char **argv)
 	struct flag_def defs[] = {
 	    COMMAND_COMMON_FLAGS(&o), {"mount", FLAG_STRING, &mount}, {0}};
 	struct client_response resp = {0};
-	struct kvcli_target t = {0};
-	struct buf api = BUF_INIT, what = BUF_INIT;
-	struct client *c = NULL;
+	struct buf api = BUF_INIT;
 	int first, code;
 
-	code = command_parse(get_usage, defs, argc, argv, &o, &first);
+	code = command_parse_args(get_usage, defs, argc, argv, &o, 1, "PATH",
+	                          &first);
 	if (code != COMMAND_RUN)
 		return code;
-	if (argc - first != 1)
-		return command_usage_error(
-		    get_usage, "Expected exactly one argument: PATH");
-	code = command_client(&o, &c);
-	if (code == COMMAND_EXIT_OK)
-		code = kv_meta_target(c, argv[first], mount, &t, &api);
-	if (code != COMMAND_EXIT_OK)
-		goto out;
-
-	buf_printf(&what, "reading %s", buf_str(&api));
-	code = command_send(c, "GET", buf_str(&api), NULL, NULL, buf_str(&what),
-	                    &resp);
-	if (code != COMMAND_EXIT_OK)
-		goto out;
-	if (resp.status == 404) {
-		fprintf(stderr, "No value found at %s\n", buf_str(&api));
-		code = COMMAND_EXIT_USAGE;
-		goto out;
-	}
-	code = command_check(&resp, buf_str(&what));
-	if (code == COMMAND_EXIT_OK)
+	code = kv_meta_request(&o, argv[first], mount, "GET", NULL, "reading",
+	                       &resp, &api);
+	if (code == COMMAND_ABSENT)
+		code = command_no_value(buf_str(&api));
+	else if (code == COMMAND_EXIT_OK)
 		code = kv_meta_print(buf_str(&api), resp.body, o.format);
-out:
-	kvcli_target_release(&t);
 	client_response_release(&resp);
-	client_free(c);
 	buf_release(&api);
-	buf_release(&what);
 	return code;
 }
 
@@ -242,34 +240,6 @@ static err_t kv_meta_body(const struct kv_meta_settings *s, json_t *body,
 	return kv_meta_custom(&s->custom, body, msg);
 }
 
-static int kv_meta_put_send(struct command_opts *o, const char *path,
-                            const char *mount, json_t *body)
-{
-	struct client_response resp = {0};
-	struct kvcli_target t = {0};
-	struct buf api = BUF_INIT, what = BUF_INIT;
-	struct client *c = NULL;
-	int code;
-
-	code = command_client(o, &c);
-	if (code == COMMAND_EXIT_OK)
-		code = kv_meta_target(c, path, mount, &t, &api);
-	if (code != COMMAND_EXIT_OK)
-		goto out;
-	buf_printf(&what, "writing data to %s", buf_str(&api));
-	code = command_call(c, "PUT", buf_str(&api), NULL, body, buf_str(&what),
-	                    &resp);
-	if (code == COMMAND_EXIT_OK)
-		printf("Success! Data written to: %s\n", buf_str(&api));
-out:
-	kvcli_target_release(&t);
-	client_response_release(&resp);
-	client_free(c);
-	buf_release(&api);
-	buf_release(&what);
-	return code;
-}
-
 static int kv_meta_put(int argc, char **argv)
 {
 	struct command_opts o = {0};
@@ -283,19 +253,16 @@ static int kv_meta_put(int argc, char **argv)
 	    {"custom-metadata", FLAG_LIST, &s.custom},
 	    {"mount", FLAG_STRING, &mount},
 	    {0}};
-	struct buf msg = BUF_INIT;
+	struct client_response resp = {0};
+	struct buf msg = BUF_INIT, api = BUF_INIT;
 	json_t *body = NULL;
 	int first, code;
 	err_t rc;
 
-	code = command_parse(put_usage, defs, argc, argv, &o, &first);
+	code = command_parse_args(put_usage, defs, argc, argv, &o, 1, "PATH",
+	                          &first);
 	if (code != COMMAND_RUN)
 		goto out;
-	if (argc - first != 1) {
-		code = command_usage_error(
-		    put_usage, "Expected exactly one argument: PATH");
-		goto out;
-	}
 	body = json_object();
 	rc = body ? kv_meta_body(&s, body, &msg) : ERR_NOMEM;
 	if (rc != ERR_OK) {
@@ -304,10 +271,15 @@ static int kv_meta_put(int argc, char **argv)
 		           : command_fail("building the request", err_str(rc));
 		goto out;
 	}
-	code = kv_meta_put_send(&o, argv[first], mount, body);
+	code = kv_meta_request(&o, argv[first], mount, "PUT", body,
+	                       "writing data to", &resp, &api);
+	if (code == COMMAND_EXIT_OK)
+		printf("Success! Data written to: %s\n", buf_str(&api));
 out:
 	flags_list_release(&s.custom);
 	json_decref(body);
+	client_response_release(&resp);
+	buf_release(&api);
 	buf_release(&msg);
 	return code;
 }
@@ -319,34 +291,20 @@ static int kv_meta_delete(int argc, char **argv)
 	struct flag_def defs[] = {
 	    COMMAND_COMMON_FLAGS(&o), {"mount", FLAG_STRING, &mount}, {0}};
 	struct client_response resp = {0};
-	struct kvcli_target t = {0};
-	struct buf api = BUF_INIT, what = BUF_INIT;
-	struct client *c = NULL;
+	struct buf api = BUF_INIT;
 	int first, code;
 
-	code = command_parse(delete_usage, defs, argc, argv, &o, &first);
+	code = command_parse_args(delete_usage, defs, argc, argv, &o, 1, "PATH",
+	                          &first);
 	if (code != COMMAND_RUN)
 		return code;
-	if (argc - first != 1)
-		return command_usage_error(
-		    delete_usage, "Expected exactly one argument: PATH");
-	code = command_client(&o, &c);
-	if (code == COMMAND_EXIT_OK)
-		code = kv_meta_target(c, argv[first], mount, &t, &api);
-	if (code != COMMAND_EXIT_OK)
-		goto out;
-	buf_printf(&what, "deleting %s", buf_str(&api));
-	code = command_call(c, "DELETE", buf_str(&api), NULL, NULL,
-	                    buf_str(&what), &resp);
+	code = kv_meta_request(&o, argv[first], mount, "DELETE", NULL,
+	                       "deleting", &resp, &api);
 	if (code == COMMAND_EXIT_OK)
 		printf("Success! Data deleted (if it existed) at: %s\n",
 		       buf_str(&api));
-out:
-	kvcli_target_release(&t);
 	client_response_release(&resp);
-	client_free(c);
 	buf_release(&api);
-	buf_release(&what);
 	return code;
 }
 

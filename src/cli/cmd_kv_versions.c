@@ -135,19 +135,13 @@ static int kv_versions_run(const struct kv_versions_cmd *k, int argc,
 	json_t *versions = NULL;
 	int first, code;
 
-	code = command_parse(k->usage, defs, argc, argv, &o, &first);
+	code = command_parse_args(k->usage, defs, argc, argv, &o, 1, "PATH",
+	                          &first);
 	if (code != COMMAND_RUN)
 		goto out;
-	if (argc - first != 1) {
-		code = command_usage_error(
-		    k->usage, "Expected exactly one argument: PATH");
-		goto out;
-	}
 	code = kv_versions_arg(k, &list, &versions);
 	if (code == COMMAND_EXIT_OK)
-		code = command_client(&o, &c);
-	if (code == COMMAND_EXIT_OK)
-		code = kvcli_resolve(c, argv[first], mount, &t);
+		code = kvcli_open(&o, argv[first], mount, &c, &t);
 	if (code == COMMAND_EXIT_OK && k->need_versions && t.version != 2)
 		code = command_fail(k->doing, "the KV mount must be version 2");
 	if (code == COMMAND_EXIT_OK)

@@ -34,24 +34,6 @@ static const char revoke_usage[] =
     "                       engine fails to revoke their secrets\n"
     "  -sync=false          return at once; revocation goes on later\n";
 
-/* PUT of {"lease_id": ID, ...more} to path, answer printed as a secret. */
-static int lease_call(struct command_opts *o, const char *path, json_t *body,
-                      const char *what)
-{
-	struct client_response resp = {0};
-	struct client *c = NULL;
-	int code;
-
-	code = command_client(o, &c);
-	if (code == COMMAND_EXIT_OK)
-		code = command_call(c, "PUT", path, NULL, body, what, &resp);
-	if (code == COMMAND_EXIT_OK)
-		code = command_print_secret(resp.body, o->format, NULL);
-	client_response_release(&resp);
-	client_free(c);
-	return code;
-}
-
 int cmd_lease_lookup(int argc, char **argv)
 {
 	struct command_opts o = {0};
@@ -59,17 +41,16 @@ int cmd_lease_lookup(int argc, char **argv)
 	json_t *body;
 	int first, code;
 
-	code = command_parse(lookup_usage, defs, argc, argv, &o, &first);
+	code = command_parse_args(lookup_usage, defs, argc, argv, &o, 1, "ID",
+	                          &first);
 	if (code != COMMAND_RUN)
 		return code;
-	if (argc - first != 1)
-		return command_usage_error(lookup_usage,
-		                           "Expected exactly one argument: ID");
 	body = json_pack("{s:s}", "lease_id", argv[first]);
 	if (body == NULL)
 		return command_usage_error(lookup_usage,
 		                           "the lease ID is not UTF-8 text");
-	code = lease_call(&o, "sys/leases/lookup", body, "looking up lease");
+	code = command_call_print(&o, "PUT", "sys/leases/lookup", body,
+	                          "looking up lease", NULL);
 	json_decref(body);
 	return code;
 }
@@ -86,12 +67,10 @@ int cmd_lease_renew(int argc, char **argv)
 	int64_t secs = 0;
 	int first, code;
 
-	code = command_parse(renew_usage, defs, argc, argv, &o, &first);
+	code = command_parse_args(renew_usage, defs, argc, argv, &o, 1, "ID",
+	                          &first);
 	if (code != COMMAND_RUN)
 		return code;
-	if (argc - first != 1)
-		return command_usage_error(renew_usage,
-		                           "Expected exactly one argument: ID");
 	if (increment != NULL && parse_duration(increment, &secs) != ERR_OK)
 		return command_usage_error(renew_usage,
 		                           "invalid duration for -increment");
@@ -104,8 +83,8 @@ int cmd_lease_renew(int argc, char **argv)
 	    json_object_set_new(body, "increment", json_integer(secs)))
 		code = command_fail("renewing lease", "out of memory");
 	else
-		code =
-		    lease_call(&o, "sys/leases/renew", body, "renewing lease");
+		code = command_call_print(&o, "PUT", "sys/leases/renew", body,
+		                          "renewing lease", NULL);
 	json_decref(body);
 	return code;
 }
@@ -148,17 +127,13 @@ int cmd_lease_revoke(int argc, char **argv)
 	    {"sync", FLAG_BOOL, &r.sync},   {0}};
 	struct client_response resp = {0};
 	struct buf path = BUF_INIT, news = BUF_INIT;
-	struct client *c = NULL;
 	json_t *body = NULL;
 	int first, code;
 
-	code = command_parse(revoke_usage, defs, argc, argv, &r.o, &first);
+	code = command_parse_args(revoke_usage, defs, argc, argv, &r.o, 1,
+	                          "ID or PREFIX", &first);
 	if (code != COMMAND_RUN)
 		return code;
-	if (argc - first != 1)
-		return command_usage_error(
-		    revoke_usage,
-		    "Expected exactly one argument: ID or PREFIX");
 	/* Forcing skips the engines: only for a whole prefix, on purpose. */
 	if (r.force && !r.prefix)
 		return command_usage_error(revoke_usage,
@@ -168,10 +143,8 @@ int cmd_lease_revoke(int argc, char **argv)
 		code = command_fail("revoking", "invalid argument");
 		goto out;
 	}
-	code = command_client(&r.o, &c);
-	if (code == COMMAND_EXIT_OK)
-		code = command_call(c, "PUT", buf_str(&path), NULL, body,
-		                    "revoking", &resp);
+	code = command_call_once(&r.o, "PUT", buf_str(&path), NULL, body,
+	                         "revoking", &resp);
 	if (code != COMMAND_EXIT_OK)
 		goto out;
 	if (!r.sync && !r.force)
@@ -181,7 +154,6 @@ int cmd_lease_revoke(int argc, char **argv)
 out:
 	json_decref(body);
 	client_response_release(&resp);
-	client_free(c);
 	buf_release(&path);
 	buf_release(&news);
 	return code;

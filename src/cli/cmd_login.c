@@ -201,9 +201,7 @@ static int method_login(struct client *c, const struct login_method *lm,
 static int token_login(struct command_opts *o, char **args, int n,
                        struct client_response *resp, struct buf *token)
 {
-	struct client *c = NULL;
 	const char *given = n == 1 ? args[0] : NULL;
-	int code;
 
 	if (n > 1)
 		return command_usage_error(login_usage, "Too many arguments");
@@ -215,12 +213,8 @@ static int token_login(struct command_opts *o, char **args, int n,
 	if (token->len == 0)
 		return command_usage_error(login_usage, "No token given");
 	o->http.token = buf_str(token);
-	code = command_client(o, &c);
-	if (code == COMMAND_EXIT_OK)
-		code = command_call(c, "GET", "auth/token/lookup-self", NULL,
-		                    NULL, "logging in", resp);
-	client_free(c);
-	return code;
+	return command_call_once(o, "GET", "auth/token/lookup-self", NULL, NULL,
+	                         "logging in", resp);
 }
 
 /* Key/Value lines of the auth block, as Vault's CLI shows a login. */

@@ -60,34 +60,21 @@ int cmd_namespace_list(int argc, char **argv)
 	struct command_opts o = {0};
 	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {0}};
 	struct client_response resp = {0};
-	struct client *c = NULL;
-	json_t *keys;
 	int first, code;
 
-	code = command_parse(list_usage, defs, argc, argv, &o, &first);
+	code = command_parse_args(list_usage, defs, argc, argv, &o, 0, NULL,
+	                          &first);
 	if (code != COMMAND_RUN)
 		return code;
-	if (first != argc)
-		return command_usage_error(list_usage, "Too many arguments");
-	code = command_client(&o, &c);
-	if (code == COMMAND_EXIT_OK)
-		code = command_send(c, "LIST", "sys/namespaces", NULL, NULL,
-		                    "listing namespaces", &resp);
-	if (code != COMMAND_EXIT_OK)
-		goto out;
-	keys = json_object_get(json_object_get(resp.body, "data"), "keys");
-	if (resp.status == 404 ||
-	    (resp.status < 400 && json_array_size(keys) == 0)) {
+	code = command_fetch_once(&o, "LIST", "sys/namespaces", NULL,
+	                          "listing namespaces", &resp);
+	if (code == COMMAND_ABSENT) {
 		fputs("No namespaces found\n", stderr);
 		code = COMMAND_EXIT_USAGE;
-		goto out;
-	}
-	code = command_check(&resp, "listing namespaces");
-	if (code == COMMAND_EXIT_OK)
+	} else if (code == COMMAND_EXIT_OK) {
 		code = command_print_keys(resp.body, o.format);
-out:
+	}
 	client_response_release(&resp);
-	client_free(c);
 	return code;
 }
 
@@ -125,37 +112,42 @@ int cmd_namespace_create(int argc, char **argv)
 	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o),
 	                          {"custom-metadata", FLAG_LIST, &meta},
 	                          {0}};
-	struct client_response resp = {0};
 	struct buf api = BUF_INIT;
-	struct client *c = NULL;
 	json_t *body = NULL;
 	int first, code;
 
-	code = command_parse(create_usage, defs, argc, argv, &o, &first);
+	code = command_parse_args(create_usage, defs, argc, argv, &o, 1, "PATH",
+	                          &first);
 	if (code != COMMAND_RUN)
 		goto out;
-	if (argc - first != 1) {
-		code = command_usage_error(
-		    create_usage, "Expected exactly one argument: PATH");
-		goto out;
-	}
 	code = namespace_body(&meta, &body);
 	if (code == COMMAND_EXIT_OK && namespace_api(argv[first], &api))
 		code = command_usage_error(create_usage,
 		                           "the namespace path is empty");
 	if (code == COMMAND_EXIT_OK)
-		code = command_client(&o, &c);
-	if (code == COMMAND_EXIT_OK)
-		code = command_call(c, "PUT", buf_str(&api), NULL, body,
-		                    "creating namespace", &resp);
-	if (code == COMMAND_EXIT_OK)
-		code = command_print_secret(resp.body, o.format, NULL);
+		code = command_call_print(&o, "PUT", buf_str(&api), body,
+		                          "creating namespace", NULL);
 out:
 	flags_list_release(&meta);
 	json_decref(body);
-	client_response_release(&resp);
-	client_free(c);
 	buf_release(&api);
+	return code;
+}
+
+/*
+ * Parses the flags and the one PATH of delete and lookup, with *first at
+ * it, into its API path. Returns COMMAND_RUN to go on, else the exit code.
+ */
+static int namespace_path_arg(const char *usage, const struct flag_def *defs,
+                              int argc, char **argv, struct command_opts *o,
+                              struct buf *api, int *first)
+{
+	int code;
+
+	code = command_parse_args(usage, defs, argc, argv, o, 1, "PATH", first);
+	if (code == COMMAND_RUN && namespace_api(argv[*first], api) != ERR_OK)
+		code =
+		    command_usage_error(usage, "the namespace path is empty");
 	return code;
 }
 
@@ -165,30 +157,19 @@ int cmd_namespace_delete(int argc, char **argv)
 	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {0}};
 	struct client_response resp = {0};
 	struct buf api = BUF_INIT;
-	struct client *c = NULL;
 	int first, code;
 
-	code = command_parse(delete_usage, defs, argc, argv, &o, &first);
+	code = namespace_path_arg(delete_usage, defs, argc, argv, &o, &api,
+	                          &first);
 	if (code != COMMAND_RUN)
-		return code;
-	if (argc - first != 1)
-		return command_usage_error(
-		    delete_usage, "Expected exactly one argument: PATH");
-	if (namespace_api(argv[first], &api) != ERR_OK) {
-		code = command_usage_error(delete_usage,
-		                           "the namespace path is empty");
 		goto out;
-	}
-	code = command_client(&o, &c);
-	if (code == COMMAND_EXIT_OK)
-		code = command_call(c, "DELETE", buf_str(&api), NULL, NULL,
-		                    "deleting namespace", &resp);
+	code = command_call_once(&o, "DELETE", buf_str(&api), NULL, NULL,
+	                         "deleting namespace", &resp);
 	if (code == COMMAND_EXIT_OK)
 		printf("Success! Namespace deleted at: %s/\n",
 		       buf_str(&api) + strlen("sys/namespaces/"));
 out:
 	client_response_release(&resp);
-	client_free(c);
 	buf_release(&api);
 	return code;
 }
@@ -199,37 +180,22 @@ int cmd_namespace_lookup(int argc, char **argv)
 	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {0}};
 	struct client_response resp = {0};
 	struct buf api = BUF_INIT;
-	struct client *c = NULL;
 	int first, code;
 
-	code = command_parse(lookup_usage, defs, argc, argv, &o, &first);
+	code = namespace_path_arg(lookup_usage, defs, argc, argv, &o, &api,
+	                          &first);
 	if (code != COMMAND_RUN)
-		return code;
-	if (argc - first != 1)
-		return command_usage_error(
-		    lookup_usage, "Expected exactly one argument: PATH");
-	if (namespace_api(argv[first], &api) != ERR_OK) {
-		code = command_usage_error(lookup_usage,
-		                           "the namespace path is empty");
 		goto out;
-	}
-	code = command_client(&o, &c);
-	if (code == COMMAND_EXIT_OK)
-		code = command_send(c, "GET", buf_str(&api), NULL, NULL,
-		                    "looking up namespace", &resp);
-	if (code != COMMAND_EXIT_OK)
-		goto out;
-	if (resp.status == 404) {
+	code = command_fetch_once(&o, "GET", buf_str(&api), NULL,
+	                          "looking up namespace", &resp);
+	if (code == COMMAND_ABSENT) {
 		fprintf(stderr, "Namespace not found: %s\n", argv[first]);
 		code = COMMAND_EXIT_USAGE;
-		goto out;
-	}
-	code = command_check(&resp, "looking up namespace");
-	if (code == COMMAND_EXIT_OK)
+	} else if (code == COMMAND_EXIT_OK) {
 		code = command_print_secret(resp.body, o.format, NULL);
+	}
 out:
 	client_response_release(&resp);
-	client_free(c);
 	buf_release(&api);
 	return code;
 }

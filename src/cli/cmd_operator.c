@@ -54,26 +54,6 @@ static const char key_status_usage[] =
     "\n"
     "  -format=table|json   how to print the answer\n";
 
-/*
- * Parses the flags of a command without positional arguments and creates
- * its client. Returns COMMAND_RUN to go on, else the exit code.
- */
-static int operator_start(const char *usage, const struct flag_def *defs,
-                          int argc, char **argv, struct command_opts *o,
-                          struct client **c)
-{
-	int first, code;
-
-	*c = NULL;
-	code = command_parse(usage, defs, argc, argv, o, &first);
-	if (code != COMMAND_RUN)
-		return code;
-	if (first != argc)
-		return command_usage_error(usage, "Too many arguments");
-	code = command_client(o, c);
-	return code == COMMAND_EXIT_OK ? COMMAND_RUN : code;
-}
-
 static void operator_print_init(json_t *body, int64_t threshold)
 {
 	json_t *keys = json_object_get(body, "keys_base64"), *k;
@@ -99,13 +79,13 @@ static void operator_print_init(json_t *body, int64_t threshold)
 	       "up policies and other ways to log in, then revoke it.\n");
 }
 
-static int operator_init_status(struct client *c)
+static int operator_init_status(const struct command_opts *o)
 {
 	struct client_response resp = {0};
 	int code;
 
-	code = command_call(c, "GET", "sys/init", NULL, NULL,
-	                    "checking initialization status", &resp);
+	code = command_call_once(o, "GET", "sys/init", NULL, NULL,
+	                         "checking initialization status", &resp);
 	if (code == COMMAND_EXIT_OK &&
 	    json_is_true(json_object_get(resp.body, "initialized")))
 		printf("The server is initialized.\n");
@@ -128,17 +108,15 @@ int cmd_operator_init(int argc, char **argv)
 	                          {"status", FLAG_BOOL, &status},
 	                          {0}};
 	struct client_response resp = {0};
-	struct client *c = NULL;
 	json_t *body = NULL;
-	int code;
+	int first, code;
 
-	code = operator_start(init_usage, defs, argc, argv, &o, &c);
+	code = command_parse_args(init_usage, defs, argc, argv, &o, 0, NULL,
+	                          &first);
 	if (code != COMMAND_RUN)
-		goto out;
-	if (status) {
-		code = operator_init_status(c);
-		goto out;
-	}
+		return code;
+	if (status)
+		return operator_init_status(&o);
 
 	body = json_pack("{sIsI}", "secret_shares", (json_int_t)shares,
 	                 "secret_threshold", (json_int_t)threshold);
@@ -146,8 +124,8 @@ int cmd_operator_init(int argc, char **argv)
 		code = command_fail("initializing", "out of memory");
 		goto out;
 	}
-	code = command_call(c, "PUT", "sys/init", NULL, body, "initializing",
-	                    &resp);
+	code = command_call_once(&o, "PUT", "sys/init", NULL, body,
+	                         "initializing", &resp);
 	if (code != COMMAND_EXIT_OK)
 		goto out;
 	/* Printing the keys and the root token is what init is for. */
@@ -158,7 +136,6 @@ int cmd_operator_init(int argc, char **argv)
 out:
 	json_decref(body);
 	client_response_release(&resp);
-	client_free(c);
 	return code;
 }
 
@@ -236,7 +213,6 @@ int cmd_operator_unseal(int argc, char **argv)
 	struct flag_def defs[] = {
 	    COMMAND_COMMON_FLAGS(&o), {"reset", FLAG_BOOL, &reset}, {0}};
 	struct client_response resp = {0};
-	struct client *c = NULL;
 	json_t *body = NULL;
 	int first, code;
 
@@ -248,18 +224,12 @@ int cmd_operator_unseal(int argc, char **argv)
 	code = operator_unseal_body(reset, first < argc ? argv[first] : NULL,
 	                            &body);
 	if (code == COMMAND_EXIT_OK)
-		code = command_client(&o, &c);
-	if (code != COMMAND_EXIT_OK)
-		goto out;
-
-	code = command_call(c, "PUT", "sys/unseal", NULL, body, "unsealing",
-	                    &resp);
+		code = command_call_once(&o, "PUT", "sys/unseal", NULL, body,
+		                         "unsealing", &resp);
 	if (code == COMMAND_EXIT_OK)
 		code = cmd_status_print(resp.body, o.format);
-out:
 	json_decref(body);
 	client_response_release(&resp);
-	client_free(c);
 	return code;
 }
 
@@ -268,17 +238,17 @@ int cmd_operator_seal(int argc, char **argv)
 	struct command_opts o = {0};
 	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {0}};
 	struct client_response resp = {0};
-	struct client *c = NULL;
-	int code;
+	int first, code;
 
-	code = operator_start(seal_usage, defs, argc, argv, &o, &c);
+	code = command_parse_args(seal_usage, defs, argc, argv, &o, 0, NULL,
+	                          &first);
 	if (code != COMMAND_RUN)
 		return code;
-	code = command_call(c, "PUT", "sys/seal", NULL, NULL, "sealing", &resp);
+	code = command_call_once(&o, "PUT", "sys/seal", NULL, NULL, "sealing",
+	                         &resp);
 	if (code == COMMAND_EXIT_OK)
 		printf("Success! Vault is sealed.\n");
 	client_response_release(&resp);
-	client_free(c);
 	return code;
 }
 
@@ -302,15 +272,13 @@ static err_t operator_install_time(const char *rfc3339, struct buf *out)
 
 static int operator_print_key_status(json_t *body, const char *format)
 {
-	json_t *data = json_object_get(body, "data");
+	json_t *data = command_answer_data(body);
 	const char *when_text;
 	struct buf when = BUF_INIT, term = BUF_INIT, count = BUF_INIT;
 	struct table t;
 	err_t rc;
 	int code;
 
-	if (!json_is_object(data))
-		data = body; /* the legacy top-level copy */
 	when_text = json_string_value(json_object_get(data, "install_time"));
 	if (strcmp(format, "json") == 0)
 		return command_print_json(data);
@@ -345,18 +313,17 @@ int cmd_operator_key_status(int argc, char **argv)
 	struct command_opts o = {0};
 	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {0}};
 	struct client_response resp = {0};
-	struct client *c = NULL;
-	int code;
+	int first, code;
 
-	code = operator_start(key_status_usage, defs, argc, argv, &o, &c);
+	code = command_parse_args(key_status_usage, defs, argc, argv, &o, 0,
+	                          NULL, &first);
 	if (code != COMMAND_RUN)
 		return code;
-	code = command_call(c, "GET", "sys/key-status", NULL, NULL,
-	                    "reading key status", &resp);
+	code = command_call_once(&o, "GET", "sys/key-status", NULL, NULL,
+	                         "reading key status", &resp);
 	if (code == COMMAND_EXIT_OK)
 		code = operator_print_key_status(resp.body, o.format);
 	client_response_release(&resp);
-	client_free(c);
 	return code;
 }
 
@@ -366,13 +333,16 @@ int cmd_operator_rotate(int argc, char **argv)
 	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {0}};
 	struct client_response resp = {0};
 	struct client *c = NULL;
-	int code;
+	int first, code;
 
-	code = operator_start(rotate_usage, defs, argc, argv, &o, &c);
+	code = command_parse_args(rotate_usage, defs, argc, argv, &o, 0, NULL,
+	                          &first);
 	if (code != COMMAND_RUN)
 		return code;
-	code = command_call(c, "PUT", "sys/rotate", NULL, NULL, "rotating key",
-	                    &resp);
+	code = command_client(&o, &c);
+	if (code == COMMAND_EXIT_OK)
+		code = command_call(c, "PUT", "sys/rotate", NULL, NULL,
+		                    "rotating key", &resp);
 	client_response_release(&resp);
 	if (code == COMMAND_EXIT_OK)
 		code = command_call(c, "GET", "sys/key-status", NULL, NULL,

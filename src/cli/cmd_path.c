@@ -81,13 +81,6 @@ static err_t path_query(int argc, char **argv, struct buf *out, struct buf *msg)
 	return rc;
 }
 
-/* Vault's CLI answers 404 with this on stderr and exit code 2. */
-static int path_not_found(const char *path)
-{
-	fprintf(stderr, "No value found at %s\n", path);
-	return COMMAND_EXIT_USAGE;
-}
-
 int cmd_read(int argc, char **argv)
 {
 	struct command_opts o = {0};
@@ -96,7 +89,6 @@ int cmd_read(int argc, char **argv)
 	    COMMAND_COMMON_FLAGS(&o), {"field", FLAG_STRING, &field}, {0}};
 	struct client_response resp = {0};
 	struct buf query = BUF_INIT, msg = BUF_INIT, what = BUF_INIT;
-	struct client *c = NULL;
 	int first, code;
 
 	code = command_parse(read_usage, defs, argc, argv, &o, &first);
@@ -109,25 +101,16 @@ int cmd_read(int argc, char **argv)
 		code = command_usage_error(read_usage, buf_str(&msg));
 		goto out;
 	}
-	code = command_client(&o, &c);
-	if (code != COMMAND_EXIT_OK)
-		goto out;
 
 	buf_printf(&what, "reading %s", argv[first]);
-	code = command_send(c, "GET", argv[first], buf_str(&query), NULL,
-	                    buf_str(&what), &resp);
-	if (code != COMMAND_EXIT_OK)
-		goto out;
-	if (resp.status == 404) {
-		code = path_not_found(argv[first]);
-		goto out;
-	}
-	code = command_check(&resp, buf_str(&what));
-	if (code == COMMAND_EXIT_OK)
+	code = command_fetch_once(&o, "GET", argv[first], buf_str(&query),
+	                          buf_str(&what), &resp);
+	if (code == COMMAND_ABSENT)
+		code = command_no_value(argv[first]);
+	else if (code == COMMAND_EXIT_OK)
 		code = command_print_secret(resp.body, o.format, field);
 out:
 	client_response_release(&resp);
-	client_free(c);
 	buf_release(&query);
 	buf_release(&msg);
 	buf_release(&what);
@@ -179,7 +162,6 @@ int cmd_write(int argc, char **argv)
 	                          {0}};
 	struct client_response resp = {0};
 	struct buf what = BUF_INIT;
-	struct client *c = NULL;
 	json_t *body = NULL;
 	int first, code;
 
@@ -190,14 +172,12 @@ int cmd_write(int argc, char **argv)
 		return command_usage_error(
 		    write_usage, "Not enough arguments (expected at least 1)");
 	code = write_body(argc - first - 1, argv + first + 1, force, &body);
-	if (code == COMMAND_EXIT_OK)
-		code = command_client(&o, &c);
 	if (code != COMMAND_EXIT_OK)
 		goto out;
 
 	buf_printf(&what, "writing data to %s", argv[first]);
-	code = command_call(c, "PUT", argv[first], NULL, body, buf_str(&what),
-	                    &resp);
+	code = command_call_once(&o, "PUT", argv[first], NULL, body,
+	                         buf_str(&what), &resp);
 	if (code != COMMAND_EXIT_OK)
 		goto out;
 	if (!write_has_answer(resp.body) && field == NULL &&
@@ -208,7 +188,6 @@ int cmd_write(int argc, char **argv)
 out:
 	json_decref(body);
 	client_response_release(&resp);
-	client_free(c);
 	buf_release(&what);
 	return code;
 }
@@ -219,41 +198,25 @@ int cmd_list(int argc, char **argv)
 	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {0}};
 	struct client_response resp = {0};
 	struct buf path = BUF_INIT, what = BUF_INIT;
-	struct client *c = NULL;
-	json_t *keys;
 	int first, code;
 
-	code = command_parse(list_usage, defs, argc, argv, &o, &first);
+	code = command_parse_args(list_usage, defs, argc, argv, &o, 1, "PATH",
+	                          &first);
 	if (code != COMMAND_RUN)
 		return code;
-	if (argc - first != 1)
-		return command_usage_error(
-		    list_usage, "Expected exactly one argument: PATH");
-	code = command_client(&o, &c);
-	if (code != COMMAND_EXIT_OK)
-		goto out;
 
 	/* A directory is named with its trailing slash, as Vault prints it. */
 	buf_append_str(&path, argv[first]);
 	if (path.len == 0 || path.data[path.len - 1] != '/')
 		buf_append_byte(&path, '/');
 	buf_printf(&what, "listing %s", buf_str(&path));
-	code = command_send(c, "LIST", buf_str(&path), NULL, NULL,
-	                    buf_str(&what), &resp);
-	if (code != COMMAND_EXIT_OK)
-		goto out;
-	keys = json_object_get(json_object_get(resp.body, "data"), "keys");
-	if (resp.status == 404 ||
-	    (resp.status < 400 && json_array_size(keys) == 0)) {
-		code = path_not_found(buf_str(&path));
-		goto out;
-	}
-	code = command_check(&resp, buf_str(&what));
-	if (code == COMMAND_EXIT_OK)
+	code = command_fetch_once(&o, "LIST", buf_str(&path), NULL,
+	                          buf_str(&what), &resp);
+	if (code == COMMAND_ABSENT)
+		code = command_no_value(buf_str(&path));
+	else if (code == COMMAND_EXIT_OK)
 		code = command_print_keys(resp.body, o.format);
-out:
 	client_response_release(&resp);
-	client_free(c);
 	buf_release(&path);
 	buf_release(&what);
 	return code;
@@ -265,28 +228,19 @@ int cmd_delete(int argc, char **argv)
 	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {0}};
 	struct client_response resp = {0};
 	struct buf what = BUF_INIT;
-	struct client *c = NULL;
 	int first, code;
 
-	code = command_parse(delete_usage, defs, argc, argv, &o, &first);
+	code = command_parse_args(delete_usage, defs, argc, argv, &o, 1, "PATH",
+	                          &first);
 	if (code != COMMAND_RUN)
 		return code;
-	if (argc - first != 1)
-		return command_usage_error(
-		    delete_usage, "Expected exactly one argument: PATH");
-	code = command_client(&o, &c);
-	if (code != COMMAND_EXIT_OK)
-		goto out;
-
 	buf_printf(&what, "deleting %s", argv[first]);
-	code = command_call(c, "DELETE", argv[first], NULL, NULL,
-	                    buf_str(&what), &resp);
+	code = command_call_once(&o, "DELETE", argv[first], NULL, NULL,
+	                         buf_str(&what), &resp);
 	if (code == COMMAND_EXIT_OK)
 		printf("Success! Data deleted (if it existed) at: %s\n",
 		       argv[first]);
-out:
 	client_response_release(&resp);
-	client_free(c);
 	buf_release(&what);
 	return code;
 }

@@ -46,16 +46,20 @@ static err_t policy_path(const char *name, struct buf *out)
 	return rc;
 }
 
-/* Checks for exactly one NAME and makes its API path. */
-static int policy_name_arg(const char *usage, int argc, char **argv, int first,
-                           struct buf *path)
+/*
+ * Parses the flags and the one NAME of read and delete, with *first at it,
+ * into its API path. Returns COMMAND_RUN to go on, else the exit code.
+ */
+static int policy_name_arg(const char *usage, const struct flag_def *defs,
+                           int argc, char **argv, struct command_opts *o,
+                           int *first, struct buf *path)
 {
-	if (argc - first != 1)
-		return command_usage_error(
-		    usage, "Expected exactly one argument: NAME");
-	if (policy_path(argv[first], path) != ERR_OK)
-		return command_fail("building the path", "out of memory");
-	return COMMAND_RUN;
+	int code;
+
+	code = command_parse_args(usage, defs, argc, argv, o, 1, "NAME", first);
+	if (code == COMMAND_RUN && policy_path(argv[*first], path) != ERR_OK)
+		code = command_fail("building the path", "out of memory");
+	return code;
 }
 
 int cmd_policy_list(int argc, char **argv)
@@ -63,20 +67,16 @@ int cmd_policy_list(int argc, char **argv)
 	struct command_opts o = {0};
 	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {0}};
 	struct client_response resp = {0};
-	struct client *c = NULL;
 	json_t *keys, *k;
 	size_t i;
 	int first, code;
 
-	code = command_parse(list_usage, defs, argc, argv, &o, &first);
+	code = command_parse_args(list_usage, defs, argc, argv, &o, 0, NULL,
+	                          &first);
 	if (code != COMMAND_RUN)
 		return code;
-	if (first != argc)
-		return command_usage_error(list_usage, "Too many arguments");
-	code = command_client(&o, &c);
-	if (code == COMMAND_EXIT_OK)
-		code = command_call(c, "LIST", "sys/policies/acl", NULL, NULL,
-		                    "listing policies", &resp);
+	code = command_call_once(&o, "LIST", "sys/policies/acl", NULL, NULL,
+	                         "listing policies", &resp);
 	if (code != COMMAND_EXIT_OK)
 		goto out;
 
@@ -93,7 +93,6 @@ int cmd_policy_list(int argc, char **argv)
 	}
 out:
 	client_response_release(&resp);
-	client_free(c);
 	return code;
 }
 
@@ -135,34 +134,22 @@ int cmd_policy_read(int argc, char **argv)
 	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {0}};
 	struct client_response resp = {0};
 	struct buf path = BUF_INIT, what = BUF_INIT;
-	struct client *c = NULL;
 	int first, code;
 
-	code = command_parse(read_usage, defs, argc, argv, &o, &first);
-	if (code == COMMAND_RUN)
-		code = policy_name_arg(read_usage, argc, argv, first, &path);
+	code = policy_name_arg(read_usage, defs, argc, argv, &o, &first, &path);
 	if (code != COMMAND_RUN)
 		goto out;
-	code = command_client(&o, &c);
-	if (code != COMMAND_EXIT_OK)
-		goto out;
-
 	buf_printf(&what, "reading policy named %s", argv[first]);
-	code = command_send(c, "GET", buf_str(&path), NULL, NULL,
-	                    buf_str(&what), &resp);
-	if (code != COMMAND_EXIT_OK)
-		goto out;
-	if (resp.status == 404) {
+	code = command_fetch_once(&o, "GET", buf_str(&path), NULL,
+	                          buf_str(&what), &resp);
+	if (code == COMMAND_ABSENT) {
 		fprintf(stderr, "No policy named: %s\n", argv[first]);
 		code = COMMAND_EXIT_USAGE;
-		goto out;
-	}
-	code = command_check(&resp, buf_str(&what));
-	if (code == COMMAND_EXIT_OK)
+	} else if (code == COMMAND_EXIT_OK) {
 		code = policy_print(resp.body, o.format);
+	}
 out:
 	client_response_release(&resp);
-	client_free(c);
 	buf_release(&path);
 	buf_release(&what);
 	return code;
@@ -209,33 +196,27 @@ int cmd_policy_write(int argc, char **argv)
 	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {0}};
 	struct client_response resp = {0};
 	struct buf path = BUF_INIT;
-	struct client *c = NULL;
 	json_t *body = NULL;
 	int first, code;
 
-	code = command_parse(write_usage, defs, argc, argv, &o, &first);
+	code = command_parse_args(write_usage, defs, argc, argv, &o, 2,
+	                          "NAME FILE", &first);
 	if (code != COMMAND_RUN)
 		return code;
-	if (argc - first != 2)
-		return command_usage_error(
-		    write_usage, "Expected exactly two arguments: NAME FILE");
 	if (policy_path(argv[first], &path) != ERR_OK) {
 		code = command_fail("building the path", "out of memory");
 		goto out;
 	}
 	code = policy_body(argv[first + 1], &body);
 	if (code == COMMAND_EXIT_OK)
-		code = command_client(&o, &c);
-	if (code == COMMAND_EXIT_OK)
-		code = command_call(c, "PUT", buf_str(&path), NULL, body,
-		                    "uploading policy", &resp);
+		code = command_call_once(&o, "PUT", buf_str(&path), NULL, body,
+		                         "uploading policy", &resp);
 	if (code == COMMAND_EXIT_OK)
 		printf("Success! Uploaded policy: %s\n",
 		       buf_str(&path) + strlen("sys/policies/acl/"));
 out:
 	json_decref(body);
 	client_response_release(&resp);
-	client_free(c);
 	buf_release(&path);
 	return code;
 }
@@ -246,26 +227,20 @@ int cmd_policy_delete(int argc, char **argv)
 	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {0}};
 	struct client_response resp = {0};
 	struct buf path = BUF_INIT, what = BUF_INIT;
-	struct client *c = NULL;
 	int first, code;
 
-	code = command_parse(delete_usage, defs, argc, argv, &o, &first);
-	if (code == COMMAND_RUN)
-		code = policy_name_arg(delete_usage, argc, argv, first, &path);
+	code =
+	    policy_name_arg(delete_usage, defs, argc, argv, &o, &first, &path);
 	if (code != COMMAND_RUN)
 		goto out;
-	code = command_client(&o, &c);
-	if (code != COMMAND_EXIT_OK)
-		goto out;
 	buf_printf(&what, "deleting %s", argv[first]);
-	code = command_call(c, "DELETE", buf_str(&path), NULL, NULL,
-	                    buf_str(&what), &resp);
+	code = command_call_once(&o, "DELETE", buf_str(&path), NULL, NULL,
+	                         buf_str(&what), &resp);
 	if (code == COMMAND_EXIT_OK)
 		printf("Success! Deleted policy: %s\n",
 		       buf_str(&path) + strlen("sys/policies/acl/"));
 out:
 	client_response_release(&resp);
-	client_free(c);
 	buf_release(&path);
 	buf_release(&what);
 	return code;

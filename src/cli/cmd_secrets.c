@@ -3,7 +3,6 @@
  * secrets engines through sys/mounts.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "base/params.h"
@@ -54,21 +53,6 @@ struct secrets_settings {
 	struct flag_list options;
 	int64_t version;
 };
-
-/* A mount path as Vault shows it: no leading slash, one trailing slash. */
-static err_t secrets_mount_path(const char *path, struct buf *out)
-{
-	err_t rc;
-
-	while (*path == '/')
-		path++;
-	rc = buf_append_str(out, path);
-	while (rc == ERR_OK && out->len > 0 && out->data[out->len - 1] == '/')
-		out->data[--out->len] = '\0';
-	if (rc == ERR_OK)
-		rc = buf_append_byte(out, '/');
-	return rc;
-}
 
 /* {"version": "2", "k": "v"} from -version and the -options pairs. */
 static err_t secrets_options(const struct secrets_settings *s, json_t **out,
@@ -190,44 +174,26 @@ int cmd_secrets_enable(int argc, char **argv)
 	                          SECRETS_SETTING_FLAGS(&s),
 	                          {"path", FLAG_STRING, &path},
 	                          {0}};
-	struct client_response resp = {0};
-	struct buf mount = BUF_INIT, api = BUF_INIT;
-	struct client *c = NULL;
+	struct buf mount = BUF_INIT;
 	json_t *body = NULL;
 	int first, code;
 
-	code = command_parse(enable_usage, defs, argc, argv, &o, &first);
+	code = command_parse_args(enable_usage, defs, argc, argv, &o, 1, "TYPE",
+	                          &first);
 	if (code != COMMAND_RUN)
 		goto out;
-	if (argc - first != 1) {
-		code = command_usage_error(
-		    enable_usage, "Expected exactly one argument: TYPE");
-		goto out;
-	}
 	code = secrets_body(enable_usage, &s, argv[first], &body);
 	if (code == COMMAND_EXIT_OK)
-		code = command_client(&o, &c);
-	if (code != COMMAND_EXIT_OK)
-		goto out;
-
-	if (secrets_mount_path(path ? path : argv[first], &mount) ||
-	    buf_printf(&api, "sys/mounts/%.*s", (int)mount.len - 1,
-	               buf_str(&mount))) {
-		code = command_fail("enabling", "out of memory");
-		goto out;
-	}
-	code = command_call(c, "POST", buf_str(&api), NULL, body, "enabling",
-	                    &resp);
+		code = command_mount_request(&o, "mounts", "POST",
+		                             path ? path : argv[first], body,
+		                             "enabling", &mount);
 	if (code == COMMAND_EXIT_OK)
 		printf("Success! Enabled the %s secrets engine at: %s\n",
 		       argv[first], buf_str(&mount));
 out:
 	flags_list_release(&s.options);
 	json_decref(body);
-	client_response_release(&resp);
-	client_free(c);
 	buf_release(&mount);
-	buf_release(&api);
 	return code;
 }
 
@@ -237,36 +203,24 @@ int cmd_secrets_disable(int argc, char **argv)
 	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {0}};
 	struct client_response resp = {0};
 	struct buf mount = BUF_INIT, api = BUF_INIT, what = BUF_INIT;
-	struct client *c = NULL;
 	int first, code;
 
-	code = command_parse(disable_usage, defs, argc, argv, &o, &first);
+	code = command_parse_args(disable_usage, defs, argc, argv, &o, 1,
+	                          "PATH", &first);
 	if (code != COMMAND_RUN)
 		return code;
-	if (argc - first != 1)
-		return command_usage_error(
-		    disable_usage, "Expected exactly one argument: PATH");
-	code = command_client(&o, &c);
-	if (code != COMMAND_EXIT_OK)
-		goto out;
-
-	if (secrets_mount_path(argv[first], &mount) ||
-	    buf_printf(&api, "sys/mounts/%.*s", (int)mount.len - 1,
-	               buf_str(&mount)) ||
+	if (command_mount_path("mounts", argv[first], &mount, &api) ||
 	    buf_printf(&what, "disabling secrets engine at %s",
-	               buf_str(&mount))) {
+	               buf_str(&mount)))
 		code = command_fail("disabling", "out of memory");
-		goto out;
-	}
-	code = command_call(c, "DELETE", buf_str(&api), NULL, NULL,
-	                    buf_str(&what), &resp);
+	else
+		code = command_call_once(&o, "DELETE", buf_str(&api), NULL,
+		                         NULL, buf_str(&what), &resp);
 	if (code == COMMAND_EXIT_OK)
 		printf("Success! Disabled the secrets engine (if it existed) "
 		       "at: %s\n",
 		       buf_str(&mount));
-out:
 	client_response_release(&resp);
-	client_free(c);
 	buf_release(&mount);
 	buf_release(&api);
 	buf_release(&what);
@@ -281,32 +235,25 @@ int cmd_secrets_tune(int argc, char **argv)
 	    COMMAND_COMMON_FLAGS(&o), SECRETS_SETTING_FLAGS(&s), {0}};
 	struct client_response resp = {0};
 	struct buf mount = BUF_INIT, api = BUF_INIT, what = BUF_INIT;
-	struct client *c = NULL;
 	json_t *body = NULL;
 	int first, code;
 
-	code = command_parse(tune_usage, defs, argc, argv, &o, &first);
+	code = command_parse_args(tune_usage, defs, argc, argv, &o, 1, "PATH",
+	                          &first);
 	if (code != COMMAND_RUN)
 		goto out;
-	if (argc - first != 1) {
-		code = command_usage_error(
-		    tune_usage, "Expected exactly one argument: PATH");
-		goto out;
-	}
 	code = secrets_body(tune_usage, &s, NULL, &body);
-	if (code == COMMAND_EXIT_OK)
-		code = command_client(&o, &c);
 	if (code != COMMAND_EXIT_OK)
 		goto out;
 
-	if (secrets_mount_path(argv[first], &mount) ||
-	    buf_printf(&api, "sys/mounts/%stune", buf_str(&mount)) ||
+	if (command_mount_path("mounts", argv[first], &mount, &api) ||
+	    buf_append_str(&api, "/tune") ||
 	    buf_printf(&what, "tuning secrets engine %s", buf_str(&mount))) {
 		code = command_fail("tuning", "out of memory");
 		goto out;
 	}
-	code = command_call(c, "POST", buf_str(&api), NULL, body,
-	                    buf_str(&what), &resp);
+	code = command_call_once(&o, "POST", buf_str(&api), NULL, body,
+	                         buf_str(&what), &resp);
 	if (code == COMMAND_EXIT_OK)
 		printf("Success! Tuned the secrets engine at: %s\n",
 		       buf_str(&mount));
@@ -314,16 +261,10 @@ out:
 	flags_list_release(&s.options);
 	json_decref(body);
 	client_response_release(&resp);
-	client_free(c);
 	buf_release(&mount);
 	buf_release(&api);
 	buf_release(&what);
 	return code;
-}
-
-static int secrets_strcmp(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 /* A lease duration in seconds, or "system" for 0 (the server's default). */
@@ -338,8 +279,9 @@ static void secrets_ttl(json_t *config, const char *key, char *out, size_t len)
 }
 
 static err_t secrets_row(struct table *t, const char *path, json_t *m,
-                         bool detailed)
+                         const void *arg)
 {
+	const bool *detailed = arg;
 	json_t *config = json_object_get(m, "config");
 	json_t *options = json_object_get(m, "options");
 	char dttl[32], mttl[32];
@@ -350,7 +292,7 @@ static err_t secrets_row(struct table *t, const char *path, json_t *m,
 	cells[0] = path;
 	cells[1] = json_string_value(json_object_get(m, "type"));
 	cells[2] = json_string_value(json_object_get(m, "accessor"));
-	if (!detailed) {
+	if (!*detailed) {
 		cells[3] = json_string_value(json_object_get(m, "description"));
 		return table_add_row(t, cells);
 	}
@@ -371,40 +313,19 @@ static err_t secrets_row(struct table *t, const char *path, json_t *m,
 	return rc;
 }
 
-static int secrets_print(json_t *mounts, bool detailed)
+/* arg: whether -detailed was given. */
+static int secrets_print(json_t *mounts, const void *arg)
 {
 	static const char *const brief[] = {"Path", "Type", "Accessor",
 	                                    "Description"};
 	static const char *const full[] = {"Path",        "Type",    "Accessor",
 	                                   "Default TTL", "Max TTL", "Options",
 	                                   "Description", "UUID"};
-	const char **paths = NULL, *p;
-	size_t n = 0, i;
-	struct table t;
-	json_t *m;
-	err_t rc;
-	int code;
+	const bool *detailed = arg;
 
-	rc = table_init(&t, detailed ? 8 : 4, detailed ? full : brief);
-	paths = calloc(json_object_size(mounts) + 1, sizeof(*paths));
-	if (paths == NULL)
-		rc = ERR_NOMEM;
-	json_object_foreach(mounts, p, m)
-	{
-		if (paths != NULL && json_is_object(m))
-			paths[n++] = p;
-	}
-	if (paths != NULL)
-		qsort(paths, n, sizeof(*paths), secrets_strcmp);
-	for (i = 0; i < n && rc == ERR_OK; i++)
-		rc = secrets_row(&t, paths[i],
-		                 json_object_get(mounts, paths[i]), detailed);
-
-	code = rc ? command_fail("listing secrets engines", err_str(rc))
-	          : command_print_table(&t);
-	table_release(&t);
-	free(paths);
-	return code;
+	return command_print_rows(mounts, *detailed ? 8 : 4,
+	                          *detailed ? full : brief, secrets_row,
+	                          detailed, "listing secrets engines");
 }
 
 int cmd_secrets_list(int argc, char **argv)
@@ -413,32 +334,12 @@ int cmd_secrets_list(int argc, char **argv)
 	bool detailed = false;
 	struct flag_def defs[] = {
 	    COMMAND_COMMON_FLAGS(&o), {"detailed", FLAG_BOOL, &detailed}, {0}};
-	struct client_response resp = {0};
-	struct client *c = NULL;
-	json_t *mounts;
 	int first, code;
 
-	code = command_parse(list_usage, defs, argc, argv, &o, &first);
+	code = command_parse_args(list_usage, defs, argc, argv, &o, 0, NULL,
+	                          &first);
 	if (code != COMMAND_RUN)
 		return code;
-	if (first != argc)
-		return command_usage_error(list_usage, "Too many arguments");
-	code = command_client(&o, &c);
-	if (code != COMMAND_EXIT_OK)
-		goto out;
-
-	code = command_call(c, "GET", "sys/mounts", NULL, NULL,
-	                    "listing secrets engines", &resp);
-	if (code != COMMAND_EXIT_OK)
-		goto out;
-	/* Older servers answer with the mounts at the top level only. */
-	mounts = json_object_get(resp.body, "data");
-	if (!json_is_object(mounts))
-		mounts = resp.body;
-	code = strcmp(o.format, "json") == 0 ? command_print_json(mounts)
-	                                     : secrets_print(mounts, detailed);
-out:
-	client_response_release(&resp);
-	client_free(c);
-	return code;
+	return command_list_map(&o, "sys/mounts", "listing secrets engines",
+	                        secrets_print, &detailed);
 }

@@ -111,28 +111,19 @@ int cmd_status(int argc, char **argv)
 	struct command_opts o = {0};
 	struct flag_def defs[] = {COMMAND_COMMON_FLAGS(&o), {0}};
 	struct client_response resp = {0};
-	struct client *c = NULL;
 	int first, code;
 
-	code = command_parse(status_usage, defs, argc, argv, &o, &first);
+	code = command_parse_args(status_usage, defs, argc, argv, &o, 0, NULL,
+	                          &first);
 	if (code != COMMAND_RUN)
 		return code;
-	if (first != argc)
-		return command_usage_error(status_usage, "Too many arguments");
-	code = command_client(&o, &c);
-	if (code != COMMAND_EXIT_OK)
-		goto out;
-
-	code = command_call(c, "GET", "sys/seal-status", NULL, NULL,
-	                    "checking seal status", &resp);
-	if (code != COMMAND_EXIT_OK)
-		goto out;
-	code = cmd_status_print(resp.body, o.format);
+	code = command_call_once(&o, "GET", "sys/seal-status", NULL, NULL,
+	                         "checking seal status", &resp);
+	if (code == COMMAND_EXIT_OK)
+		code = cmd_status_print(resp.body, o.format);
 	if (code == COMMAND_EXIT_OK &&
 	    json_is_true(json_object_get(resp.body, "sealed")))
 		code = COMMAND_EXIT_USAGE; /* 2 means sealed here */
-out:
 	client_response_release(&resp);
-	client_free(c);
 	return code;
 }

@@ -67,25 +67,6 @@ static const char capabilities_usage[] =
     "  -accessor            TOKEN is an accessor\n"
     "  -format=table|json   how to print the answer\n";
 
-/* Sends one request and prints the answer as a secret. */
-static int token_call_print(struct command_opts *o, const char *method,
-                            const char *path, json_t *body, const char *what,
-                            const char *field)
-{
-	struct client_response resp = {0};
-	struct client *c = NULL;
-	int code;
-
-	code = command_client(o, &c);
-	if (code == COMMAND_EXIT_OK)
-		code = command_call(c, method, path, NULL, body, what, &resp);
-	if (code == COMMAND_EXIT_OK)
-		code = command_print_secret(resp.body, o->format, field);
-	client_response_release(&resp);
-	client_free(c);
-	return code;
-}
-
 /* Sets key to a duration flag's text after checking that it parses. */
 static err_t token_duration(json_t *body, const char *key, const char *flag,
                             const char *value, struct buf *msg)
@@ -229,8 +210,8 @@ static int token_create_send(struct token_create_opts *t, json_t *body)
 	else
 		buf_append_str(&path, t->orphan ? "auth/token/create-orphan"
 		                                : "auth/token/create");
-	code = token_call_print(&t->o, "POST", buf_str(&path), body,
-	                        "creating token", t->field);
+	code = command_call_print(&t->o, "POST", buf_str(&path), body,
+	                          "creating token", t->field);
 	buf_release(&path);
 	return code;
 }
@@ -260,13 +241,10 @@ int cmd_token_create(int argc, char **argv)
 	int first, code;
 	err_t rc;
 
-	code = command_parse(create_usage, defs, argc, argv, &t.o, &first);
+	code = command_parse_args(create_usage, defs, argc, argv, &t.o, 0, NULL,
+	                          &first);
 	if (code != COMMAND_RUN)
 		goto out;
-	if (first != argc) {
-		code = command_usage_error(create_usage, "Too many arguments");
-		goto out;
-	}
 	body = json_object();
 	rc = body ? token_create_body(&t, body, &msg) : ERR_NOMEM;
 	if (rc == ERR_OK && t.num_uses < 0) {
@@ -341,11 +319,11 @@ int cmd_token_lookup(int argc, char **argv)
 	if (body == NULL || token_target("lookup", arg, accessor, &path, body))
 		code = command_fail("looking up token", "invalid argument");
 	else if (arg == NULL)
-		code = token_call_print(&o, "GET", buf_str(&path), NULL,
-		                        "looking up token", NULL);
+		code = command_call_print(&o, "GET", buf_str(&path), NULL,
+		                          "looking up token", NULL);
 	else
-		code = token_call_print(&o, "POST", buf_str(&path), body,
-		                        "looking up token", NULL);
+		code = command_call_print(&o, "POST", buf_str(&path), body,
+		                          "looking up token", NULL);
 	json_decref(body);
 	buf_release(&path);
 	return code;
@@ -398,8 +376,8 @@ int cmd_token_renew(int argc, char **argv)
 	if (token_target("renew", arg, accessor, &path, body))
 		code = command_fail("renewing token", "invalid argument");
 	else
-		code = token_call_print(&o, "PUT", buf_str(&path), body,
-		                        "renewing token", NULL);
+		code = command_call_print(&o, "PUT", buf_str(&path), body,
+		                          "renewing token", NULL);
 out:
 	json_decref(body);
 	buf_release(&path);
@@ -466,7 +444,6 @@ int cmd_token_revoke(int argc, char **argv)
 	                          {0}};
 	struct client_response resp = {0};
 	struct buf path = BUF_INIT;
-	struct client *c = NULL;
 	json_t *body = json_object();
 	int first, code;
 
@@ -481,35 +458,25 @@ int cmd_token_revoke(int argc, char **argv)
 		code = command_fail("revoking token", "invalid argument");
 		goto out;
 	}
-	code = command_client(&r.o, &c);
-	if (code == COMMAND_EXIT_OK)
-		code = command_call(c, "PUT", buf_str(&path), NULL,
-		                    json_object_size(body) ? body : NULL,
-		                    "revoking token", &resp);
+	code = command_call_once(&r.o, "PUT", buf_str(&path), NULL,
+	                         json_object_size(body) ? body : NULL,
+	                         "revoking token", &resp);
 	if (code == COMMAND_EXIT_OK)
 		printf("Success! Revoked token (if it existed)\n");
 out:
 	json_decref(body);
 	client_response_release(&resp);
-	client_free(c);
 	buf_release(&path);
 	return code;
-}
-
-static int token_strcmp(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 /* The list of capabilities, sorted and joined by ", " (or as JSON). */
 static int token_print_caps(json_t *body, const char *path, const char *format)
 {
-	json_t *data = json_object_get(body, "data"), *caps, *item;
+	json_t *data = command_answer_data(body), *caps;
 	const char **names;
-	size_t n = 0, i;
+	size_t n, i;
 
-	if (!json_is_object(data))
-		data = body;
 	caps = json_object_get(data, "capabilities");
 	if (!json_is_array(caps))
 		caps = json_object_get(data, path);
@@ -518,15 +485,9 @@ static int token_print_caps(json_t *body, const char *path, const char *format)
 		                    "the answer holds no capabilities");
 	if (strcmp(format, "json") == 0)
 		return command_print_json(caps);
-	names = calloc(json_array_size(caps) + 1, sizeof(*names));
+	names = command_sorted_strings(caps, &n);
 	if (names == NULL)
 		return command_fail("checking capabilities", "out of memory");
-	json_array_foreach(caps, i, item)
-	{
-		if (json_is_string(item))
-			names[n++] = json_string_value(item);
-	}
-	qsort(names, n, sizeof(*names), token_strcmp);
 	for (i = 0; i < n; i++)
 		printf("%s%s", i ? ", " : "", names[i]);
 	putchar('\n');
@@ -539,7 +500,6 @@ static int token_caps_send(struct command_opts *o, const char *token,
                            const char *path, bool accessor)
 {
 	struct client_response resp = {0};
-	struct client *c = NULL;
 	const char *api = "sys/capabilities-self";
 	json_t *body;
 	int code;
@@ -556,15 +516,12 @@ static int token_caps_send(struct command_opts *o, const char *token,
 	}
 	if (body == NULL)
 		return command_fail("checking capabilities", "invalid text");
-	code = command_client(o, &c);
-	if (code == COMMAND_EXIT_OK)
-		code = command_call(c, "POST", api, NULL, body,
-		                    "checking capabilities", &resp);
+	code = command_call_once(o, "POST", api, NULL, body,
+	                         "checking capabilities", &resp);
 	if (code == COMMAND_EXIT_OK)
 		code = token_print_caps(resp.body, path, o->format);
 	json_decref(body);
 	client_response_release(&resp);
-	client_free(c);
 	return code;
 }
 

@@ -1,5 +1,6 @@
 #include "cli/command.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,30 @@ int command_parse(const char *usage, const struct flag_def *defs, int argc,
 		code = command_usage_error(usage, buf_str(&msg));
 	}
 out:
+	buf_release(&msg);
+	return code;
+}
+
+int command_parse_args(const char *usage, const struct flag_def *defs, int argc,
+                       char **argv, struct command_opts *o, int nargs,
+                       const char *names, int *first)
+{
+	static const char *const counts[] = {"", "one argument",
+	                                     "two arguments"};
+	struct buf msg = BUF_INIT;
+	int code;
+
+	assert(nargs >= 0 && nargs <= 2);
+	code = command_parse(usage, defs, argc, argv, o, first);
+	if (code != COMMAND_RUN || argc - *first == nargs)
+		return code;
+	if (nargs == 0)
+		return command_usage_error(usage, "Too many arguments");
+	if (buf_printf(&msg, "Expected exactly %s: %s", counts[nargs], names) ==
+	    ERR_OK)
+		code = command_usage_error(usage, buf_str(&msg));
+	else
+		code = command_fail("parsing the arguments", "out of memory");
 	buf_release(&msg);
 	return code;
 }
@@ -120,6 +145,72 @@ int command_call(struct client *c, const char *method, const char *path,
 	if (code == COMMAND_EXIT_OK)
 		code = command_check(resp, what);
 	return code;
+}
+
+int command_fetch(struct client *c, const char *method, const char *path,
+                  const char *query, const char *what,
+                  struct client_response *resp)
+{
+	json_t *keys;
+	int code;
+
+	code = command_send(c, method, path, query, NULL, what, resp);
+	if (code != COMMAND_EXIT_OK)
+		return code;
+	keys = json_object_get(json_object_get(resp->body, "data"), "keys");
+	if (resp->status == 404 ||
+	    (strcmp(method, "LIST") == 0 && resp->status < 400 &&
+	     json_array_size(keys) == 0))
+		return COMMAND_ABSENT;
+	return command_check(resp, what);
+}
+
+int command_call_once(const struct command_opts *o, const char *method,
+                      const char *path, const char *query, json_t *body,
+                      const char *what, struct client_response *resp)
+{
+	struct client *c = NULL;
+	int code;
+
+	code = command_client(o, &c);
+	if (code == COMMAND_EXIT_OK)
+		code = command_call(c, method, path, query, body, what, resp);
+	client_free(c);
+	return code;
+}
+
+int command_fetch_once(const struct command_opts *o, const char *method,
+                       const char *path, const char *query, const char *what,
+                       struct client_response *resp)
+{
+	struct client *c = NULL;
+	int code;
+
+	code = command_client(o, &c);
+	if (code == COMMAND_EXIT_OK)
+		code = command_fetch(c, method, path, query, what, resp);
+	client_free(c);
+	return code;
+}
+
+int command_call_print(const struct command_opts *o, const char *method,
+                       const char *path, json_t *body, const char *what,
+                       const char *field)
+{
+	struct client_response resp = {0};
+	int code;
+
+	code = command_call_once(o, method, path, NULL, body, what, &resp);
+	if (code == COMMAND_EXIT_OK)
+		code = command_print_secret(resp.body, o->format, field);
+	client_response_release(&resp);
+	return code;
+}
+
+int command_no_value(const char *path)
+{
+	fprintf(stderr, "No value found at %s\n", path);
+	return COMMAND_EXIT_USAGE;
 }
 
 int command_call_typed(struct client *c, const char *method, const char *path,
@@ -238,6 +329,42 @@ static int command_strcmp(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+const char **command_sorted_keys(json_t *obj, size_t *n)
+{
+	const char **keys, *k;
+	json_t *v;
+
+	*n = 0;
+	keys = calloc(json_object_size(obj) + 1, sizeof(*keys));
+	if (keys == NULL)
+		return NULL;
+	json_object_foreach(obj, k, v)
+	{
+		keys[(*n)++] = k;
+	}
+	qsort(keys, *n, sizeof(*keys), command_strcmp);
+	return keys;
+}
+
+const char **command_sorted_strings(json_t *array, size_t *n)
+{
+	const char **names;
+	json_t *item;
+	size_t i;
+
+	*n = 0;
+	names = calloc(json_array_size(array) + 1, sizeof(*names));
+	if (names == NULL)
+		return NULL;
+	json_array_foreach(array, i, item)
+	{
+		if (json_is_string(item))
+			names[(*n)++] = json_string_value(item);
+	}
+	qsort(names, *n, sizeof(*names), command_strcmp);
+	return names;
+}
+
 /* Adds the row key = the cell form of v, durations spelled out. */
 static err_t command_cell_row(struct table *t, const char *key, json_t *v,
                               bool empty_na)
@@ -263,21 +390,15 @@ static err_t command_object_rows(struct table *t, json_t *obj,
                                  const char *prefix, bool human)
 {
 	struct buf key = BUF_INIT;
-	const char **keys = NULL, *k;
-	size_t n = 0, i;
-	json_t *v;
+	const char **keys;
+	size_t n, i;
 	err_t rc = ERR_OK;
 
 	if (!json_is_object(obj) || json_object_size(obj) == 0)
 		return ERR_OK;
-	keys = calloc(json_object_size(obj), sizeof(*keys));
+	keys = command_sorted_keys(obj, &n);
 	if (keys == NULL)
 		return ERR_NOMEM;
-	json_object_foreach(obj, k, v)
-	{
-		keys[n++] = k;
-	}
-	qsort(keys, n, sizeof(*keys), command_strcmp);
 
 	for (i = 0; i < n && rc == ERR_OK; i++) {
 		buf_reset(&key);
@@ -500,26 +621,18 @@ void command_print_map_banner(const char *title, json_t *obj)
 int command_print_map(json_t *obj)
 {
 	static const char *const headers[] = {"Key", "Value"};
-	const char **keys = NULL, *k;
-	size_t n = 0, i;
+	const char **keys;
+	size_t n, i;
 	struct table t;
-	json_t *v;
 	err_t rc;
 	int code;
 
 	if (!json_is_object(obj) || json_object_size(obj) == 0)
 		return COMMAND_EXIT_OK;
 	rc = table_init(&t, 2, headers);
-	keys = calloc(json_object_size(obj), sizeof(*keys));
+	keys = command_sorted_keys(obj, &n);
 	if (keys == NULL)
 		rc = ERR_NOMEM;
-	json_object_foreach(obj, k, v)
-	{
-		if (keys != NULL)
-			keys[n++] = k;
-	}
-	if (keys != NULL)
-		qsort(keys, n, sizeof(*keys), command_strcmp);
 	for (i = 0; i < n && rc == ERR_OK; i++)
 		rc = command_cell_row(&t, keys[i],
 		                      json_object_get(obj, keys[i]), true);
@@ -553,27 +666,19 @@ int command_print_keys(json_t *body, const char *format)
 {
 	static const char *const headers[] = {"Keys"};
 	json_t *keys = json_object_get(json_object_get(body, "data"), "keys");
-	const char **names = NULL;
-	size_t n = 0, i;
+	const char **names;
+	size_t n, i;
 	struct table t;
-	json_t *k;
 	err_t rc;
 	int code;
 
 	if (strcmp(format, "json") == 0)
 		return command_print_json(keys ? keys : json_null());
 	rc = table_init(&t, 1, headers);
-	names = calloc(json_array_size(keys) + 1, sizeof(*names));
+	/* Sorted, as Vault's CLI prints a listing. */
+	names = command_sorted_strings(keys, &n);
 	if (names == NULL)
 		rc = ERR_NOMEM;
-	json_array_foreach(keys, i, k)
-	{
-		if (names != NULL && json_is_string(k))
-			names[n++] = json_string_value(k);
-	}
-	/* Sorted, as Vault's CLI prints a listing. */
-	if (names != NULL)
-		qsort(names, n, sizeof(*names), command_strcmp);
 	for (i = 0; i < n && rc == ERR_OK; i++)
 		rc = table_add_row(&t, &names[i]);
 
@@ -581,5 +686,93 @@ int command_print_keys(json_t *body, const char *format)
 	                    : command_fail("printing the keys", err_str(rc));
 	table_release(&t);
 	free(names);
+	return code;
+}
+
+json_t *command_answer_data(json_t *body)
+{
+	json_t *data = json_object_get(body, "data");
+
+	return json_is_object(data) ? data : body;
+}
+
+int command_list_map(const struct command_opts *o, const char *path,
+                     const char *what, int (*print)(json_t *, const void *),
+                     const void *arg)
+{
+	struct client_response resp = {0};
+	json_t *map;
+	int code;
+
+	code = command_call_once(o, "GET", path, NULL, NULL, what, &resp);
+	if (code == COMMAND_EXIT_OK) {
+		map = command_answer_data(resp.body);
+		code = strcmp(o->format, "json") == 0 ? command_print_json(map)
+		                                      : print(map, arg);
+	}
+	client_response_release(&resp);
+	return code;
+}
+
+int command_print_rows(json_t *map, size_t ncols, const char *const *headers,
+                       command_row_fn row, const void *arg, const char *what)
+{
+	const char **keys;
+	struct table t;
+	size_t n, i;
+	json_t *v;
+	err_t rc;
+	int code;
+
+	rc = table_init(&t, ncols, headers);
+	keys = command_sorted_keys(map, &n);
+	if (keys == NULL)
+		rc = ERR_NOMEM;
+	for (i = 0; i < n && rc == ERR_OK; i++) {
+		v = json_object_get(map, keys[i]);
+		if (json_is_object(v))
+			rc = row(&t, keys[i], v, arg);
+	}
+
+	code = rc == ERR_OK ? command_print_table(&t)
+	                    : command_fail(what, err_str(rc));
+	table_release(&t);
+	free(keys);
+	return code;
+}
+
+err_t command_mount_path(const char *kind, const char *path, struct buf *shown,
+                         struct buf *api)
+{
+	err_t rc;
+
+	while (*path == '/')
+		path++;
+	rc = buf_append_str(shown, path);
+	while (rc == ERR_OK && shown->len > 0 &&
+	       shown->data[shown->len - 1] == '/')
+		shown->data[--shown->len] = '\0';
+	if (rc == ERR_OK)
+		rc = buf_printf(api, "sys/%s/%s", kind, buf_str(shown));
+	if (rc == ERR_OK)
+		rc = buf_append_byte(shown, '/');
+	return rc;
+}
+
+int command_mount_request(const struct command_opts *o, const char *kind,
+                          const char *method, const char *path, json_t *body,
+                          const char *what, struct buf *shown)
+{
+	struct client_response resp = {0};
+	struct buf api = BUF_INIT;
+	int code;
+
+	if (command_mount_path(kind, path, shown, &api) != ERR_OK)
+		code = command_fail(what, "out of memory");
+	else
+		code = command_call_once(o, method, buf_str(&api), NULL, body,
+		                         what, &resp);
+	client_response_release(&resp);
+	buf_release(&api);
 	return code;
 }

@@ -23,6 +23,8 @@
 #define COMMAND_EXIT_USAGE 2
 /* command_parse's answer when the command should go on. */
 #define COMMAND_RUN (-1)
+/* command_fetch's answer when there is nothing at the path. */
+#define COMMAND_ABSENT (-2)
 
 struct command_opts {
 	struct client_config http;
@@ -57,6 +59,17 @@ int command_parse(const char *usage, const struct flag_def *defs, int argc,
                   char **argv, struct command_opts *o, int *first);
 
 /*
+ * command_parse for a command that takes exactly nargs (0, 1 or 2)
+ * positional arguments, named by names in the usage error ("PATH",
+ * "NAME FILE"; NULL for none): "Too many arguments", or "Expected exactly
+ * one argument: PATH". Returns COMMAND_RUN with *first at the first of
+ * them, or an exit code to return at once.
+ */
+int command_parse_args(const char *usage, const struct flag_def *defs, int argc,
+                       char **argv, struct command_opts *o, int nargs,
+                       const char *names, int *first);
+
+/*
  * Reports a wrong number of positional arguments: prints msg and usage to
  * stderr and returns 2.
  */
@@ -88,6 +101,38 @@ int command_check(const struct client_response *resp, const char *what);
 int command_call(struct client *c, const char *method, const char *path,
                  const char *query, json_t *body, const char *what,
                  struct client_response *resp);
+
+/*
+ * command_call for a read that may find nothing: a 404, or an answer to
+ * LIST without keys, gives COMMAND_ABSENT with nothing printed, for the
+ * caller to say so in its own words (with exit code 2, as Vault's CLI).
+ */
+int command_fetch(struct client *c, const char *method, const char *path,
+                  const char *query, const char *what,
+                  struct client_response *resp);
+
+/*
+ * command_call and command_fetch on a client made for o and freed again:
+ * all that a command with one request to make needs. resp is the caller's
+ * to release in every case.
+ */
+int command_call_once(const struct command_opts *o, const char *method,
+                      const char *path, const char *query, json_t *body,
+                      const char *what, struct client_response *resp);
+int command_fetch_once(const struct command_opts *o, const char *method,
+                       const char *path, const char *query, const char *what,
+                       struct client_response *resp);
+
+/*
+ * command_call_once, and the answer printed by command_print_secret with
+ * o's format and field (may be NULL). Returns an exit code.
+ */
+int command_call_print(const struct command_opts *o, const char *method,
+                       const char *path, json_t *body, const char *what,
+                       const char *field);
+
+/* Prints "No value found at <path>" on stderr and returns 2. */
+int command_no_value(const char *path);
 
 /*
  * command_call with the body sent as content_type (a KV patch goes as
@@ -153,6 +198,61 @@ int command_print_map(json_t *obj);
  * Returns 1 with a message when obj has no such member.
  */
 int command_print_field_of(json_t *obj, const char *field);
+
+/*
+ * The "data" object of an answer; older servers answer some sys/ paths
+ * with it at the top level only, and then that is body itself.
+ */
+json_t *command_answer_data(json_t *body);
+
+/*
+ * GETs path and prints the object of command_answer_data: as JSON with
+ * -format=json, else as print(map, arg) has it. What the list commands of
+ * mounts, auth methods and audit devices do. Returns an exit code.
+ */
+int command_list_map(const struct command_opts *o, const char *path,
+                     const char *what, int (*print)(json_t *, const void *),
+                     const void *arg);
+
+/* Adds the row of one member of a map: its key, its value and the arg. */
+typedef err_t (*command_row_fn)(struct table *t, const char *key, json_t *v,
+                                const void *arg);
+
+/*
+ * Prints a table headed by headers[0..ncols) with one row per member of
+ * map whose value is an object, in key order, each made by row. On a
+ * failure prints "Error <what>: <reason>". Returns an exit code.
+ */
+int command_print_rows(json_t *map, size_t ncols, const char *const *headers,
+                       command_row_fn row, const void *arg, const char *what);
+
+/*
+ * The keys of obj (none when it is not an object) in strcmp order: a new
+ * array of *n pointers into obj, for the caller to free(); NULL when out
+ * of memory.
+ */
+const char **command_sorted_keys(json_t *obj, size_t *n);
+
+/* command_sorted_keys for the strings of a JSON array; other items skipped. */
+const char **command_sorted_strings(json_t *array, size_t *n);
+
+/*
+ * The path of a mount, an auth method or an audit device as the server
+ * shows it, "a/b/" (no leading slash, one trailing), into shown; the path
+ * of its settings, "sys/<kind>/a/b", into api.
+ */
+err_t command_mount_path(const char *kind, const char *path, struct buf *shown,
+                         struct buf *api);
+
+/*
+ * command_call_once of method with body to the settings path of the mount
+ * at path (see command_mount_path), under sys/<kind>/: how mounts, auth
+ * methods and audit devices are enabled and disabled. shown (the caller's
+ * to release) receives the mount path for the news. Returns an exit code.
+ */
+int command_mount_request(const struct command_opts *o, const char *kind,
+                          const char *method, const char *path, json_t *body,
+                          const char *what, struct buf *shown);
 
 /*
  * Prints the "keys" of a LIST answer: sorted under a "Keys" header, or as

@@ -59,9 +59,7 @@ static int kvcli_from_mounts(struct client *c, struct kvcli_target *t)
 	                    "determining the KV version", &resp);
 	if (code != COMMAND_EXIT_OK)
 		goto out;
-	mounts = json_object_get(resp.body, "data");
-	if (!json_is_object(mounts))
-		mounts = resp.body;
+	mounts = command_answer_data(resp.body);
 	json_object_foreach(mounts, key, m)
 	{
 		if (!json_is_object(m) || !kvcli_under(buf_str(&t->path), key))
@@ -119,8 +117,9 @@ out:
 	return code;
 }
 
-int kvcli_resolve(struct client *c, const char *path, const char *mount,
-                  struct kvcli_target *t)
+/* kvcli_open once the client is made. */
+static int kvcli_resolve(struct client *c, const char *path, const char *mount,
+                         struct kvcli_target *t)
 {
 	struct buf given = BUF_INIT;
 	err_t rc = ERR_OK;
@@ -152,6 +151,17 @@ int kvcli_resolve(struct client *c, const char *path, const char *mount,
 			code =
 			    command_fail("building the path", "out of memory");
 	}
+	return code;
+}
+
+int kvcli_open(const struct command_opts *o, const char *path,
+               const char *mount, struct client **c, struct kvcli_target *t)
+{
+	int code;
+
+	code = command_client(o, c);
+	if (code == COMMAND_EXIT_OK)
+		code = kvcli_resolve(*c, path, mount, t);
 	return code;
 }
 

@@ -22,15 +22,20 @@ struct kvcli_target {
 	int version;      /* 1 or 2 */
 };
 
+struct command_opts;
+
 /*
- * Resolves the secret path (with -mount=M when mount is not NULL: the path
- * is then relative to M) into t, asking the server as described above.
- * t is set up here and released by the caller with kvcli_target_release
- * in every case. Returns an exit code: 0, or 1 after printing why the
- * mount could not be found out (no answer, a refused request).
+ * How every kv command starts: makes the client of o into *c (the
+ * caller's to free in every case) and with it resolves the secret path
+ * (with -mount=M when mount is not NULL: the path is then relative to M)
+ * into t, asking the server as described above. t, zeroed by the caller,
+ * is the caller's to release with kvcli_target_release in every case.
+ * Returns an exit code: 0, or 1 after printing why the client could not
+ * be made or the mount could not be found out (no answer, a refused
+ * request).
  */
-int kvcli_resolve(struct client *c, const char *path, const char *mount,
-                  struct kvcli_target *t);
+int kvcli_open(const struct command_opts *o, const char *path,
+               const char *mount, struct client **c, struct kvcli_target *t);
 
 /* Wipes and frees what t holds; t may be NULL. */
 void kvcli_target_release(struct kvcli_target *t);
