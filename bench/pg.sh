@@ -192,9 +192,9 @@ SQL
 	log "pgbench upserts $size-byte values (Coffer's mean for its secrets)"
 }
 
-# pgbench_run CLIENTS: warm-up, then the measured run; RESULT as wrk_run's
+# pg_pgbench_run CLIENTS: warm-up, then the measured run; RESULT as wrk_run's
 # ("rate 0 0 failures": pgbench gives no percentiles without a log).
-pgbench_run() {
+pg_pgbench_run() {
 	local c=$1 bench
 	bench=$(pg_pgbench)
 	run_child taskset -c "$LOAD_CPU" $PG_AS "$bench" -n -M prepared \
@@ -232,7 +232,7 @@ pg_rows() {
 	export BENCH_KEYS=100000
 	for r in $(seq 1 "$ROUNDS"); do
 		for c in 8 32; do
-			pgbench_run "$c"
+			pg_pgbench_run "$c"
 			record "pg-w-c$c" baseline "$r" "$RESULT" 0
 			v=$RESULT
 			BENCH_TOKEN=$PG_TOKEN wrk_run write.lua "$pga/" "$c"
