@@ -527,8 +527,11 @@ static void conn_reply_unreachable(struct conn *c, const char *why, bool keep)
 	http_call_release(&call);
 }
 
-/* Picks up the requests that waited behind a relayed one. */
-static void conn_forward_resume(struct conn *c, bool keep)
+/*
+ * After an answer sent outside the steps (relayed from the active server,
+ * or back from the pool): picks up the requests that waited behind it.
+ */
+static void conn_resume(struct conn *c, bool keep)
 {
 	if (!keep) {
 		conn_closing(c);
@@ -560,7 +563,7 @@ static void conn_forwarded(void *arg, const struct fwd_reply *reply)
 	if (reply->status == 0 || conn_relay(c, reply, keep) != ERR_OK)
 		conn_reply_unreachable(
 		    c, reply->error ? reply->error : "out of memory", keep);
-	conn_forward_resume(c, keep);
+	conn_resume(c, keep);
 }
 
 /*
@@ -940,7 +943,6 @@ static void conn_job_done(struct conn_job *job)
 {
 	struct conn *c = job->c;
 	bool keep = job->keep;
-	enum step r;
 
 	c->job = NULL;
 	if (c->dead) {
@@ -956,14 +958,7 @@ static void conn_job_done(struct conn_job *job)
 	conn_reply(c, &job->call, keep);
 	conn_consume(c, job->used);
 	job_free(job);
-	r = conn_next(c, keep);
-	if (c->eof && c->state == ST_IDLE) {
-		conn_eof(c);
-		return;
-	}
-	if (r == STEP_AGAIN)
-		conn_process(c);
-	conn_settle(c);
+	conn_resume(c, keep);
 }
 
 void conn_collect_done(struct http_worker *w)
