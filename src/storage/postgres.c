@@ -34,9 +34,10 @@
  * 4. Keys and values reach SQL only as parameters of prepared statements;
  *    table names are checked identifiers, quoted.
  * 5. Fencing (postgres.h): once fenced, a write transaction begins by
- *    locking this backend's unexpired lock row FOR SHARE; without it the
- *    transaction is rolled back. The row lock makes a concurrent takeover
- *    wait until the write has committed or failed.
+ *    locking this backend's unexpired lock row FOR KEY SHARE; without it
+ *    the transaction is rolled back. The row lock makes a concurrent
+ *    takeover (which locks the row FOR UPDATE) wait until the write has
+ *    committed or failed, and lets the holder's renewal through.
  */
 #include "storage/postgres.h"
 
@@ -70,6 +71,7 @@ enum pg_stmt {
 	S_HA_ACQUIRE,
 	S_HA_RELEASE,
 	S_HA_LEADER,
+	S_HA_RENEW,
 	S__N
 };
 
@@ -78,7 +80,7 @@ enum pg_stmt {
 
 static const char *const stmt_names[S__N] = {
     "get",   "list_from",  "list_range", "put",       "delete",
-    "fence", "ha_acquire", "ha_release", "ha_leader",
+    "fence", "ha_acquire", "ha_release", "ha_leader", "ha_renew",
 };
 
 struct pg_conn {
@@ -743,8 +745,16 @@ static const char *const stmt_sql[S__N] = {
     ("INSERT INTO \"%s\" (key, value) VALUES ($1, $2) ON CONFLICT (key) "
      "DO UPDATE SET value = excluded.value"),
     "DELETE FROM \"%s\" WHERE key = $1",
+    /*
+     * FOR KEY SHARE: it conflicts with the upsert and the delete that take
+     * the lock away (both lock the row FOR UPDATE), so a steal waits for
+     * the writes in flight, but not with the holder's renewal (an UPDATE
+     * of non-key columns, FOR NO KEY UPDATE). With FOR SHARE a steady
+     * stream of writes starved the renewal past the TTL and the active
+     * lost its lock to a standby.
+     */
     ("SELECT 1 FROM \"%s\" WHERE ha_key = $1 AND ha_identity = $2 AND "
-     "valid_until > now() FOR SHARE"),
+     "valid_until > now() FOR KEY SHARE"),
     /* Takes a free or expired lock, or renews one's own. */
     ("INSERT INTO \"%s\" AS l (ha_key, ha_identity, ha_value, valid_until) "
      "VALUES ($1, $2, $3, clock_timestamp() + make_interval(secs => "
@@ -755,6 +765,10 @@ static const char *const stmt_sql[S__N] = {
     "DELETE FROM \"%s\" WHERE ha_key = $1 AND ha_identity = $2",
     ("SELECT ha_identity, ha_value FROM \"%s\" WHERE ha_key = $1 AND "
      "valid_until > clock_timestamp()"),
+    /* The holder extends its unexpired lock; see the fence above. */
+    ("UPDATE \"%s\" SET ha_value = $3, valid_until = clock_timestamp() + "
+     "make_interval(secs => $4::int) WHERE ha_key = $1 AND ha_identity = "
+     "$2 AND valid_until > clock_timestamp() RETURNING ha_identity"),
 };
 
 /* Puts the table name in place of the "%s" of a statement text. */
@@ -1090,7 +1104,13 @@ err_t postgres_ha_acquire(struct storage *base, const char *value, bool *held)
 	params[1] = s->identity;
 	snprintf(ttl, sizeof(ttl), "%d", s->ha_ttl);
 	pthread_mutex_lock(&s->ha_mu);
-	err = pg_ha_exec(s, S_HA_ACQUIRE, 4, params, &r);
+	/* Renewing one's own lock first: it never waits for the writes. */
+	err = pg_ha_exec(s, S_HA_RENEW, 4, params, &r);
+	if (err == ERR_OK && PQntuples(r) == 0) {
+		PQclear(r);
+		r = NULL;
+		err = pg_ha_exec(s, S_HA_ACQUIRE, 4, params, &r);
+	}
 	pthread_mutex_unlock(&s->ha_mu);
 	if (err == ERR_OK)
 		*held = PQntuples(r) == 1;
