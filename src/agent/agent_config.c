@@ -4,11 +4,8 @@
  * sections. The HCL parser knows no schema; these tables are it, so a
  * misspelt key is an error instead of a setting silently not applied.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "agent/agent_config_internal.h"
 #include "base/log.h"
@@ -302,62 +299,23 @@ out:
 	return rc;
 }
 
-/* At most one byte past what the parser takes, so size is reported. */
-static err_t read_all(int fd, struct buf *b)
-{
-	char chunk[8192];
-	ssize_t n;
-	err_t rc = ERR_OK;
-
-	while (rc == ERR_OK && b->len <= HCL_MAX_INPUT) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			rc = n < 0 ? ERR_IO : ERR_OK;
-			break;
-		}
-		rc = buf_append(b, chunk, (size_t)n);
-	}
-	return rc;
-}
-
 err_t agent_config_load(const char *path, struct agent_config *out,
                         struct buf *errmsg)
 {
 	struct acfg c = {path, errmsg};
-	struct buf text = BUF_INIT;
-	int fd, saved = 0;
+	struct buf text = BUF_INIT, why = BUF_INIT;
 	err_t rc;
 
 	memset(out, 0, sizeof(*out));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		saved = errno;
-		acfg_fail(&c, 0, "cannot read file: %s", strerror(saved));
-		return ERR_IO;
-	}
-	rc = read_all(fd, &text);
-	saved = errno;
-	close(fd);
-	if (rc != ERR_OK) {
-		acfg_fail(&c, 0, "cannot read file: %s",
-		          rc == ERR_IO ? strerror(saved) : err_str(rc));
-		goto out;
-	}
-	rc = agent_config_parse(path, buf_str(&text), text.len, out, errmsg);
-out:
+	rc = hcl_read_file(path, &text, &why);
+	if (rc != ERR_OK)
+		acfg_fail(&c, 0, "%s", buf_str(&why));
+	else
+		rc = agent_config_parse(path, buf_str(&text), text.len, out,
+		                        errmsg);
 	buf_release(&text);
+	buf_release(&why);
 	return rc;
-}
-
-static void listener_release(struct listener_config *l)
-{
-	free(l->address);
-	free(l->tls_cert_file);
-	free(l->tls_key_file);
-	free(l->tls_client_ca_file);
-	free(l->tls_min_version);
 }
 
 void agent_config_release(struct agent_config *cfg)
@@ -381,7 +339,7 @@ void agent_config_release(struct agent_config *cfg)
 	free(cfg->templates);
 	agent_config_free_argv(cfg->exec.command);
 	for (i = 0; i < cfg->n_listeners; i++)
-		listener_release(&cfg->listeners[i]);
+		listener_config_release(&cfg->listeners[i]);
 	free(cfg->listeners);
 	free(cfg->pid_file);
 	free(cfg->log_level);

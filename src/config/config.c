@@ -8,13 +8,10 @@
  */
 #include "config/config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "base/buf.h"
 #include "base/log.h"
@@ -651,65 +648,26 @@ out:
 	return rc;
 }
 
-/* Reads at most one byte past what the parser takes, so that an oversized
- * file is reported as such without being read whole. */
-static err_t read_file(int fd, struct buf *b)
-{
-	char chunk[16384];
-	ssize_t n;
-	err_t rc = ERR_OK;
-
-	while (rc == ERR_OK && b->len <= HCL_MAX_INPUT) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = ERR_IO;
-			break;
-		}
-		if (n == 0)
-			break;
-		rc = buf_append(b, chunk, (size_t)n);
-	}
-	/* The file may hold storage credentials. */
-	secret_wipe(chunk, sizeof(chunk));
-	return rc;
-}
-
 err_t config_load(const char *path, struct server_config *out, char *errmsg,
                   size_t errlen)
 {
 	struct cfg_ctx c = {path, errmsg, errlen};
-	struct buf b = BUF_INIT;
-	int fd, saved;
+	struct buf b = BUF_INIT, why = BUF_INIT;
 	err_t rc;
 
 	memset(out, 0, sizeof(*out));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		saved = errno;
-		cfg_fail(&c, 0, "cannot read file: %s", strerror(saved));
-		return ERR_IO;
-	}
-	rc = read_file(fd, &b);
-	saved = errno;
-	close(fd);
-	if (rc == ERR_IO) {
-		cfg_fail(&c, 0, "cannot read file: %s", strerror(saved));
-		goto out;
-	}
-	if (rc != ERR_OK) {
-		cfg_fail(&c, 0, "cannot read file: %s", err_str(rc));
-		goto out;
-	}
-	rc = config_parse(path, buf_str(&b), b.len, out, errmsg, errlen);
-
-out:
+	rc = hcl_read_file(path, &b, &why);
+	if (rc != ERR_OK)
+		cfg_fail(&c, 0, "%s", buf_str(&why));
+	else
+		rc =
+		    config_parse(path, buf_str(&b), b.len, out, errmsg, errlen);
 	buf_release(&b);
+	buf_release(&why);
 	return rc;
 }
 
-static void listener_release(struct listener_config *l)
+void listener_config_release(struct listener_config *l)
 {
 	free(l->address);
 	free(l->tls_cert_file);
@@ -726,7 +684,7 @@ void config_release(struct server_config *cfg)
 	if (cfg == NULL)
 		return;
 	for (i = 0; i < cfg->n_listeners; i++)
-		listener_release(&cfg->listeners[i]);
+		listener_config_release(&cfg->listeners[i]);
 	free(cfg->listeners);
 	free(cfg->storage_type);
 	json_decref(cfg->storage_config);

@@ -89,6 +89,9 @@ err_t config_parse(const char *name, const char *text, size_t len,
 /* Fills the defaults of a listener (address, limits, tls12). */
 void listener_config_defaults(struct listener_config *l);
 
+/* Frees what l holds and zeroes it (the agent's listeners use it too). */
+void listener_config_release(struct listener_config *l);
+
 void config_release(struct server_config *cfg);
 
 #endif

@@ -45,6 +45,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/buf.h"
 #include "base/error.h"
 
 #define HCL_MAX_INPUT  ((size_t)1 << 20)
@@ -99,6 +100,14 @@ err_t hcl_parse(const char *text, size_t len, struct hcl_node **out,
 
 /* Frees a tree returned by hcl_parse; strings are wiped first. NULL is ok. */
 void hcl_free(struct hcl_node *root);
+
+/*
+ * Appends the file at path to out, reading at most one byte more than
+ * HCL_MAX_INPUT (hcl_parse then refuses it as too large). On failure
+ * returns ERR_IO (or ERR_NOMEM) and puts "cannot read file: <reason>"
+ * into why; out must be released by the caller in every case.
+ */
+err_t hcl_read_file(const char *path, struct buf *out, struct buf *why);
 
 /* The first member of obj named key, or NULL (also when obj is no object). */
 const struct hcl_node *hcl_get(const struct hcl_node *obj, const char *key);
